@@ -1,0 +1,27 @@
+"""Production: refuses to start without a secret key or with an insecure TikTok endpoint."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import TIKTOK_MOBILE_AUTH, env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY is not set. Production settings refuse to start without it "
+        "(it signs sessions and the JWTs given to mobile apps)."
+    )
+
+# The bundled fake TikTok is for development and tests only: production must talk to
+# TikTok over https.
+for _key in ("API_BASE_URL", "AUTH_BASE_URL"):
+    if not str(TIKTOK_MOBILE_AUTH.get(_key, "https://")).startswith("https://"):
+        raise ImproperlyConfigured(
+            f"TIKTOK_{_key} must be an https URL in production (the fake TikTok is for "
+            "development and tests only)."
+        )
+
+SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

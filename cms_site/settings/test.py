@@ -1,0 +1,19 @@
+"""Test settings: fast hashing, a local-memory cache unless REDIS_URL is set."""
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if not REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+TIKTOK_MOBILE_AUTH = {
+    "ENABLED": True,
+    "CLIENT_KEY": "test-client-key",
+    "CLIENT_SECRET": "test-client-secret",
+    "REDIRECT_APP_URL": "https://app.example.com/tiktok/done",
+    "CALLBACK_URL": "https://cms.example.com/api/tiktok-auth-mobile/callback",
+    "API_BASE_URL": "https://open.tiktokapis.test",
+    "AUTH_BASE_URL": "https://www.tiktok.test",
+}

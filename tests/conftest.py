@@ -1,0 +1,77 @@
+"""Shared fixtures.
+
+Unit tests mock TikTok's HTTP API with ``responses`` at the base URL of the test settings
+(https://open.tiktokapis.test) and assert what was sent. Services (PostgreSQL, Redis) are
+optional locally, but a test that needs one fails instead of skipping when ``CI`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import responses
+from rest_framework.test import APIClient
+
+API = "https://open.tiktokapis.test"
+TOKEN_URL = f"{API}/v2/oauth/token/"
+USER_INFO_URL = f"{API}/v2/user/info/"
+BASE = "/api/tiktok-auth-mobile"
+
+ALICE = {
+    "open_id": "open-alice",
+    "union_id": "Union-Alice-123",
+    "display_name": "Alice",
+    "avatar_url": "https://cdn.example/alice.jpg",
+}
+
+
+def require_service(name: str, available: bool) -> None:
+    """Skip locally when a service is missing; fail in CI, where every service must run."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is required in CI but is not configured", pytrace=False)
+    pytest.skip(f"{name} is not configured (set it up as .ci/run does)")
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def tiktok() -> Iterator[responses.RequestsMock]:
+    """TikTok's API, mocked; every registered reply must be used by the test."""
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+def user_info_reply(user: dict[str, Any] | None = None, **error: Any) -> dict[str, Any]:
+    """A /v2/user/info/ body: ``user`` on success, or an error with the given fields."""
+    if error:
+        return {"data": {}, "error": {"message": "", "log_id": "log-err", **error}}
+    return {"data": {"user": user or ALICE}, "error": {"code": "ok", "message": "", "log_id": "l1"}}
+
+
+def token_reply(**overrides: Any) -> dict[str, Any]:
+    return {
+        "access_token": "act.fresh-token",
+        "expires_in": 86400,
+        "open_id": "open-alice",
+        "refresh_expires_in": 31536000,
+        "refresh_token": "rft.refresh",
+        "scope": "user.info.basic",
+        "token_type": "Bearer",
+        **overrides,
+    }
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    """The envelope's error, after checking the envelope's shape and truthful status."""
+    body = response.json()
+    assert body["data"] is None
+    assert body["error"]["status"] == response.status_code
+    return body["error"]

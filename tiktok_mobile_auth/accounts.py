@@ -1,0 +1,143 @@
+"""Find or create the Django user for a TikTok identity; roles and blocking.
+
+The transaction lives here. Users are found through the ``TikTokAccount`` link keyed by
+``union_id``, never by email: the email is only populated (``<union_id>@tiktok.com``), and
+an unlinked user already holding it is a conflict, not a match (it could be pre-registered
+by an attacker).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, Group
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from .adapter import DefaultAccountAdapter
+from .conf import ROLE_EDITOR, ROLE_MEMBER, TikTokConfig
+from .exceptions import AccountBlocked, EmailConflict, MissingUnionId, RegistrationClosed
+from .models import TikTokAccount
+from .tiktok import TikTokProfile
+
+logger = logging.getLogger(__name__)
+
+_CREATE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class SignIn:
+    user: AbstractBaseUser
+    account: TikTokAccount
+    role: str
+    created: bool
+
+
+def get_adapter(config: TikTokConfig) -> DefaultAccountAdapter:
+    return import_string(config.adapter)(config)
+
+
+def email_for(union_id: str, config: TikTokConfig) -> str:
+    return f"{union_id.lower()}@{config.email_domain}"
+
+
+def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokConfig) -> SignIn:
+    """Return the user for ``profile``, creating it when allowed.
+
+    Raises :class:`MissingUnionId`, :class:`AccountBlocked`, :class:`RegistrationClosed` or
+    :class:`EmailConflict`; nothing is written when it raises.
+    """
+    if not profile.union_id:
+        raise MissingUnionId()
+    for _attempt in range(_CREATE_ATTEMPTS):
+        account = _find(profile.union_id)
+        if account is not None:
+            return _sign_in_existing(account, profile, scopes, config)
+        adapter = get_adapter(config)
+        if not adapter.is_open_for_signup(profile):
+            raise RegistrationClosed()
+        try:
+            return _create(profile, scopes, config, adapter)
+        except IntegrityError:
+            # A concurrent first sign-in of the same person won the race (unique union_id),
+            # or took the username we chose: look again, then retry with a new username.
+            logger.info("Concurrent TikTok sign-up detected; retrying the lookup.")
+    raise IntegrityError("Could not create the TikTok user after several attempts.")
+
+
+def _find(union_id: str) -> TikTokAccount | None:
+    return TikTokAccount.objects.select_related("user").filter(union_id=union_id).first()
+
+
+def _sign_in_existing(
+    account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...], config: TikTokConfig
+) -> SignIn:
+    if not account.user.is_active:
+        raise AccountBlocked()
+    _apply_profile(account, profile, scopes)
+    account.save()
+    return SignIn(account.user, account, role_of(account.user, config), created=False)
+
+
+def _apply_profile(account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...]) -> None:
+    account.open_id = profile.open_id
+    account.display_name = profile.display_name[:255]
+    account.username = (profile.username or "")[:255]
+    account.avatar_url = profile.avatar_url
+    account.profile = profile.fields
+    if scopes:
+        account.scopes = ",".join(scopes)[:512]
+    account.last_sign_in_at = timezone.now()
+
+
+def _create(
+    profile: TikTokProfile,
+    scopes: tuple[str, ...],
+    config: TikTokConfig,
+    adapter: DefaultAccountAdapter,
+) -> SignIn:
+    user_model = get_user_model()
+    email = email_for(profile.union_id or "", config)
+    role = adapter.role_for_new_user(profile)
+    with transaction.atomic():
+        if user_model._default_manager.filter(email__iexact=email).exists():
+            raise EmailConflict()
+        user = user_model(username=_free_username(adapter.username_base(profile)), email=email)
+        user.set_unusable_password()
+        adapter.populate_user(user, profile)
+        user.save()
+        user.groups.add(_group(role, config))
+        account = TikTokAccount(user=user, union_id=profile.union_id)
+        _apply_profile(account, profile, scopes)
+        account.save()
+    logger.info("Created %s user %s for a TikTok account.", role, user.pk)
+    return SignIn(user, account, role, created=True)
+
+
+def _free_username(base: str) -> str:
+    """``base`` when free, else ``base`` with a short random suffix (checked once more)."""
+    manager = get_user_model()._default_manager
+    candidate = base
+    for _attempt in range(4):
+        if not manager.filter(username__iexact=candidate).exists():
+            return candidate
+        candidate = f"{base[:140]}_{secrets.token_hex(3)}"
+    return candidate  # the unique constraint still guards it
+
+
+def _group(role: str, config: TikTokConfig) -> Group:
+    name = config.editor_group if role == ROLE_EDITOR else config.member_group
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        logger.warning("Created the missing group %r for TikTok %s users.", name, role)
+    return group
+
+
+def role_of(user: AbstractBaseUser, config: TikTokConfig) -> str:
+    """``editor`` when the user is in the editors group, else ``member``."""
+    in_editors = user.groups.filter(name=config.editor_group).exists()
+    return ROLE_EDITOR if in_editors else ROLE_MEMBER

@@ -1,0 +1,142 @@
+"""The error envelope, kept from the Strapi plugin so apps can switch backends:
+
+    {"data": null, "error": {"status": 401, "name": "UnauthorizedError",
+                             "message": "human text", "details": {"code": "tiktok_token_invalid"}}}
+
+Statuses are truthful (unlike Strapi's blanket 400). Every error our views raise, ours,
+TikTok's or DRF's, is turned into this shape here and only here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions as drf
+from rest_framework.response import Response
+
+from .. import exceptions as domain
+from .. import tiktok
+from ..tokens import RefreshRefused
+
+logger = logging.getLogger("tiktok_mobile_auth")
+
+STATUS_NAMES = {
+    400: "ValidationError",
+    401: "UnauthorizedError",
+    403: "ForbiddenError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    406: "NotAcceptableError",
+    409: "ConflictError",
+    413: "PayloadTooLargeError",
+    415: "UnsupportedMediaTypeError",
+    429: "RateLimitError",
+    500: "InternalServerError",
+    502: "BadGatewayError",
+    503: "ServiceUnavailableError",
+}
+
+# Domain and TikTok errors -> (HTTP status, stable code). Most specific class first.
+ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
+    (domain.NotConfigured, 503, None),
+    (domain.MissingUnionId, 502, None),
+    (domain.RegistrationClosed, 403, None),
+    (domain.AccountBlocked, 403, None),
+    (domain.EmailConflict, 409, None),
+    (RefreshRefused, 401, None),
+    (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
+    (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),
+    (tiktok.TikTokOAuthError, 401, "tiktok_code_invalid"),
+    (tiktok.TikTokUnavailable, 503, "tiktok_unavailable"),
+    (tiktok.TikTokBadResponse, 502, "tiktok_bad_response"),
+    (tiktok.TikTokError, 502, "tiktok_error"),
+]
+
+
+class PluginDisabled(drf.NotFound):
+    default_detail = "TikTok sign-in is disabled on this server."
+    default_code = "plugin_disabled"
+
+
+def envelope(status: int, message: str, code: str, **details: Any) -> dict[str, Any]:
+    return {
+        "data": None,
+        "error": {
+            "status": status,
+            "name": STATUS_NAMES.get(status, "ApplicationError"),
+            "message": message,
+            "details": {"code": code, **details},
+        },
+    }
+
+
+def json_error(status: int, message: str, code: str) -> JsonResponse:
+    """The envelope as a plain Django response, for the non-DRF callback view."""
+    return JsonResponse(envelope(status, message, code), status=status)
+
+
+def _describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
+    """(status, message, code, extra details) for a domain or TikTok error, else None."""
+    for cls, status, code in ERROR_STATUSES:
+        if isinstance(exc, cls):
+            if isinstance(exc, tiktok.TikTokError):
+                logger.warning(
+                    "TikTok call failed: %s (%s, HTTP %s, log_id=%s)",
+                    type(exc).__name__,
+                    exc.code,
+                    exc.http_status,
+                    exc.log_id,
+                )
+                extra = {"tiktok_error": exc.code} if exc.code != code else {}
+                return status, exc.description, code or exc.code, extra
+            return status, str(exc), code or getattr(exc, "code", "error"), {}
+    return None
+
+
+def _describe_drf(exc: drf.APIException) -> tuple[str, str, dict[str, Any]]:
+    detail = exc.detail
+    if isinstance(exc, drf.ValidationError):
+        errors = detail if isinstance(detail, dict) else {"non_field_errors": detail}
+        first_field, messages = next(iter(errors.items()))
+        first = messages[0] if isinstance(messages, list) and messages else messages
+        message = f"{first_field}: {first}" if first_field != "non_field_errors" else str(first)
+        return message, "invalid_request", {"errors": errors}
+    if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
+        return str(detail.get("detail", "")), str(detail.get("code", exc.default_code)), {}
+    codes = exc.get_codes()
+    return str(detail), codes if isinstance(codes, str) else exc.default_code, {}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    """DRF exception handler of the plugin's views: everything becomes the envelope."""
+    headers: dict[str, str] = {}
+    described = _describe(exc)
+    if described is not None:
+        status, message, code, extra = described
+        retry_after = getattr(exc, "retry_after", None)
+        if status == 503 and retry_after:
+            headers["Retry-After"] = str(retry_after)
+    elif isinstance(exc, drf.APIException):
+        status = exc.status_code
+        message, code, extra = _describe_drf(exc)
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if getattr(exc, "wait", None):
+            headers["Retry-After"] = str(int(exc.wait))
+    elif isinstance(exc, Http404):
+        status, message, code, extra = 404, "Not found.", "not_found", {}
+    elif isinstance(exc, RequestDataTooBig):
+        status, message, code, extra = (
+            413,
+            "The request body is too large.",
+            "payload_too_large",
+            {},
+        )
+    else:
+        # A bug, not an input: log it with its traceback, and still answer in the envelope.
+        logger.exception("Unexpected error in a TikTok sign-in endpoint")
+        status, message, code, extra = 500, "Internal server error.", "internal_error", {}
+    return Response(envelope(status, message, code, **extra), status=status, headers=headers)

@@ -1,0 +1,79 @@
+"""Request validation and the ``user`` object of every response."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from rest_framework import serializers
+
+from ..models import TikTokAccount
+
+# TikTok tokens and our JWTs are printable ASCII without spaces; anything else (control
+# characters, unicode look-alikes, whitespace) is refused with 400 before any network call.
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")
+MAX_TOKEN_LENGTH = 4096
+
+
+class TokenField(serializers.CharField):
+    """A string token: no coercion of numbers or lists, no trimming, printable ASCII only."""
+
+    default_error_messages = {
+        "not_a_string": "Must be a string.",
+        "bad_characters": "Contains characters that no token has.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", MAX_TOKEN_LENGTH)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_a_string")
+        if data and not _TOKEN_CHARS.fullmatch(data):
+            self.fail("bad_characters")
+        return super().to_internal_value(data)
+
+
+class ConnectSerializer(serializers.Serializer):
+    access_token = TokenField()
+
+
+class RefreshSerializer(serializers.Serializer):
+    refresh = TokenField()
+
+
+def user_payload(
+    user: AbstractBaseUser, account: TikTokAccount | None, role: str
+) -> dict[str, Any]:
+    """The ``user`` object: the Strapi plugin's fields, plus the role and the TikTok profile."""
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": getattr(user, "email", ""),
+        "provider": "tiktok" if account else "local",
+        "confirmed": True,
+        "blocked": not user.is_active,
+        "role": role,
+        "createdAt": _iso(getattr(user, "date_joined", None)),
+        "updatedAt": _iso(account.updated_at if account else None),
+        "tiktok": _tiktok_payload(account) if account else None,
+    }
+
+
+def _tiktok_payload(account: TikTokAccount) -> dict[str, Any]:
+    return {
+        **account.profile,
+        "open_id": account.open_id,
+        "union_id": account.union_id,
+        "display_name": account.display_name,
+        "avatar_url": account.avatar_url,
+        "username": account.username or None,
+        "scopes": [s for s in account.scopes.split(",") if s],
+    }
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None

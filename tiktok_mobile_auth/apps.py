@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TikTokMobileAuthConfig(AppConfig):
+    name = "tiktok_mobile_auth"
+    label = "tiktok_mobile_auth"
+    verbose_name = "TikTok mobile sign-in"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Only wiring here: importing the module registers the system checks.
+        from . import checks  # noqa: F401

@@ -1,0 +1,151 @@
+"""The plugin's configuration: defaults in one place, read at use.
+
+Everything lives in one Django setting, ``TIKTOK_MOBILE_AUTH`` (a dict). Values are read on
+every call, never copied at import time, so ``override_settings`` and per-request changes work.
+
+Credentials and URLs may come from more than one *source*. ``CONFIG_SOURCES`` lists them
+in order of precedence (dotted paths to callables returning a dict of the keys they set);
+the first source that sets a key to a non-empty value wins, then the defaults. The Django
+settings dict is the first source; the Wagtail admin panel can be appended without any
+view changing, because views only ever call :func:`get_config`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+ROLE_MEMBER = "member"
+ROLE_EDITOR = "editor"
+ROLES = (ROLE_MEMBER, ROLE_EDITOR)
+BASIC_SCOPE = "user.info.basic"
+
+DEFAULTS: dict[str, Any] = {
+    "ENABLED": True,
+    "CLIENT_KEY": "",
+    "CLIENT_SECRET": "",
+    # The app's universal link / App Link that the callback redirects to.
+    "REDIRECT_APP_URL": "",
+    # Our callback's exact public URL, registered at TikTok and sent as redirect_uri.
+    "CALLBACK_URL": "",
+    "API_BASE_URL": "https://open.tiktokapis.com",
+    "AUTH_BASE_URL": "https://www.tiktok.com",
+    "SCOPES": [BASIC_SCOPE],
+    "DEFAULT_ROLE": ROLE_MEMBER,
+    "ALLOW_REGISTRATION": True,
+    "EMAIL_DOMAIN": "tiktok.com",
+    "MEMBER_GROUP": "Members",
+    "EDITOR_GROUP": "Editors",
+    # (connect, read) seconds for every call to TikTok.
+    "TIMEOUT": (3.05, 10.0),
+    # Replies larger than this are refused rather than parsed.
+    "MAX_RESPONSE_BYTES": 1_000_000,
+    "ADAPTER": "tiktok_mobile_auth.adapter.DefaultAccountAdapter",
+    "CONFIG_SOURCES": ["tiktok_mobile_auth.conf.django_settings_source"],
+}
+
+# The environment variable that cms_site (and the README) maps to each key; error messages
+# and system checks name these so an operator knows exactly what to set.
+ENV_NAMES: dict[str, str] = {
+    "ENABLED": "TIKTOK_ENABLED",
+    "CLIENT_KEY": "TIKTOK_CLIENT_KEY",
+    "CLIENT_SECRET": "TIKTOK_CLIENT_SECRET",
+    "REDIRECT_APP_URL": "TIKTOK_REDIRECT_APP_URL",
+    "CALLBACK_URL": "TIKTOK_CALLBACK_URL",
+    "API_BASE_URL": "TIKTOK_API_BASE_URL",
+    "AUTH_BASE_URL": "TIKTOK_AUTH_BASE_URL",
+    "DEFAULT_ROLE": "TIKTOK_DEFAULT_ROLE",
+    "ALLOW_REGISTRATION": "TIKTOK_ALLOW_REGISTRATION",
+    "SCOPES": "TIKTOK_SCOPES",
+}
+
+
+def django_settings_source() -> Mapping[str, Any]:
+    """The ``TIKTOK_MOBILE_AUTH`` dict from Django settings (the first, strongest source)."""
+    return getattr(settings, "TIKTOK_MOBILE_AUTH", {}) or {}
+
+
+def setting_label(key: str) -> str:
+    """How to name a key to an operator.
+
+    e.g. ``TIKTOK_CLIENT_KEY (TIKTOK_MOBILE_AUTH['CLIENT_KEY'])``.
+    """
+    env = ENV_NAMES.get(key)
+    return f"{env} (TIKTOK_MOBILE_AUTH['{key}'])" if env else f"TIKTOK_MOBILE_AUTH['{key}']"
+
+
+@dataclass(frozen=True)
+class TikTokConfig:
+    """The effective configuration for one request."""
+
+    enabled: bool
+    client_key: str
+    client_secret: str
+    redirect_app_url: str
+    callback_url: str
+    api_base_url: str
+    auth_base_url: str
+    scopes: tuple[str, ...]
+    default_role: str
+    allow_registration: bool
+    email_domain: str
+    member_group: str
+    editor_group: str
+    timeout: tuple[float, float]
+    max_response_bytes: int
+    adapter: str
+
+    def missing(self, *keys: str) -> list[str]:
+        """Of the given upper-case keys, those whose value is empty, as operator labels."""
+        return [setting_label(key) for key in keys if not getattr(self, key.lower())]
+
+    def __repr__(self) -> str:  # never print the secret, e.g. in a traceback or a shell
+        return f"TikTokConfig(client_key={self.client_key!r}, enabled={self.enabled!r}, ...)"
+
+
+def _sources() -> list[Callable[[], Mapping[str, Any]]]:
+    paths = django_settings_source().get("CONFIG_SOURCES", DEFAULTS["CONFIG_SOURCES"])
+    return [import_string(path) for path in paths]
+
+
+def raw_values() -> dict[str, Any]:
+    """Merge the sources over the defaults: earlier sources win, empty values do not count."""
+    values = dict(DEFAULTS)
+    for source in reversed(_sources()):
+        values.update({k: v for k, v in source().items() if k in DEFAULTS and v not in ("", None)})
+    return values
+
+
+def _scopes(value: Any) -> tuple[str, ...]:
+    items = value.split(",") if isinstance(value, str) else list(value)
+    scopes = [str(item).strip() for item in items if str(item).strip()]
+    # user.info.basic is what sign-in needs; it is always requested.
+    return tuple(dict.fromkeys([BASIC_SCOPE, *scopes]))
+
+
+def get_config() -> TikTokConfig:
+    """Return the effective configuration, read now from every source."""
+    v = raw_values()
+    connect_timeout, read_timeout = v["TIMEOUT"]
+    return TikTokConfig(
+        enabled=bool(v["ENABLED"]),
+        client_key=str(v["CLIENT_KEY"]).strip(),
+        client_secret=str(v["CLIENT_SECRET"]).strip(),
+        redirect_app_url=str(v["REDIRECT_APP_URL"]).strip(),
+        callback_url=str(v["CALLBACK_URL"]).strip(),
+        api_base_url=str(v["API_BASE_URL"]).rstrip("/"),
+        auth_base_url=str(v["AUTH_BASE_URL"]).rstrip("/"),
+        scopes=_scopes(v["SCOPES"]),
+        default_role=str(v["DEFAULT_ROLE"]).strip().lower(),
+        allow_registration=bool(v["ALLOW_REGISTRATION"]),
+        email_domain=str(v["EMAIL_DOMAIN"]).strip().lower(),
+        member_group=str(v["MEMBER_GROUP"]),
+        editor_group=str(v["EDITOR_GROUP"]),
+        timeout=(float(connect_timeout), float(read_timeout)),
+        max_response_bytes=int(v["MAX_RESPONSE_BYTES"]),
+        adapter=str(v["ADAPTER"]),
+    )

@@ -1,0 +1,43 @@
+"""Domain errors of the sign-in, independent of HTTP.
+
+The API layer maps each to a status and the error envelope; the callback maps them to an
+``error=<code>`` redirect. ``code`` is the stable machine-readable value apps can rely on.
+"""
+
+
+class SignInError(Exception):
+    code = "sign_in_failed"
+    default_message = "Sign-in with TikTok failed."
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.message)
+
+
+class NotConfigured(SignInError):
+    code = "server_misconfigured"
+    default_message = "TikTok sign-in is not configured on this server."
+
+
+class MissingUnionId(SignInError):
+    code = "tiktok_union_id_missing"
+    default_message = (
+        "TikTok did not return a union_id for this account, so it cannot be identified."
+    )
+
+
+class RegistrationClosed(SignInError):
+    code = "registration_closed"
+    default_message = "New accounts cannot be created with TikTok on this site."
+
+
+class EmailConflict(SignInError):
+    code = "email_taken"
+    default_message = (
+        "An account that is not linked to TikTok already uses this TikTok account's email."
+    )
+
+
+class AccountBlocked(SignInError):
+    code = "account_blocked"
+    default_message = "Your account has been blocked by an administrator."

@@ -1,0 +1,29 @@
+"""Redirects to the mobile app's link, with every value URL-encoded and the link's own
+query kept. The target is only ever the configured app link (no open redirect)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.http import HttpResponseRedirect
+
+
+def add_query(url: str, params: dict[str, str | None]) -> str:
+    """``url`` with ``params`` appended to its query (None values are left out)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    query += [(key, value) for key, value in params.items() if value is not None]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class AppRedirect(HttpResponseRedirect):
+    """A 302 to the app. The configured link may use the app's own scheme (``myapp://``),
+    which Django's redirect refuses by default; it is trusted because it comes from
+    configuration, never from the request. The response carries tokens: never cache it,
+    never leak it as a referrer."""
+
+    def __init__(self, url: str) -> None:
+        self.allowed_schemes = [*self.allowed_schemes, urlsplit(url).scheme]
+        super().__init__(url)
+        self["Cache-Control"] = "no-store"
+        self["Referrer-Policy"] = "no-referrer"

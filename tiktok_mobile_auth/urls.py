@@ -1,0 +1,17 @@
+"""Mount under ``api/tiktok-auth-mobile/``. Paths are the Strapi plugin's, so existing apps
+can switch backends; a trailing slash is accepted too."""
+
+from django.urls import re_path
+
+from .api import views
+from .callback import callback
+
+app_name = "tiktok_mobile_auth"
+
+urlpatterns = [
+    re_path(r"^callback/?$", callback, name="callback"),
+    re_path(r"^connect/?$", views.ConnectView.as_view(), name="connect"),
+    re_path(r"^me/?$", views.MeView.as_view(), name="me"),
+    re_path(r"^token/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
+    re_path(r"^logout/?$", views.LogoutView.as_view(), name="logout"),
+]
