@@ -1,0 +1,38 @@
+# Two commands for a newcomer: `make run` serves the site, `make test` runs the suite.
+# Both create .venv and install the pinned requirements first (`make install` alone does that).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test test-services lint format clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+# Migrates the SQLite database and serves http://127.0.0.1:8000; without TikTok credentials
+# it starts the bundled fake TikTok on http://127.0.0.1:8765 beside it.
+run: install
+	$(PY) -m cms_site.devserver
+
+test: install
+	$(PY) -m pytest
+
+# The suite against throwaway PostgreSQL + Redis, as CI runs it (needs root for apt-get).
+test-services: install
+	eval "$$(scripts/services.sh start)" && trap 'scripts/services.sh stop' EXIT && $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache
