@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "REDIRECT_APP_URL": "",
     # Our callback's exact public URL, registered at TikTok and sent as redirect_uri.
     "CALLBACK_URL": "",
+    # Redirect URIs the native SDKs may use for the code flow of POST connect (an allow-list:
+    # the request names one, the server only accepts those listed here).
+    "APP_REDIRECT_URIS": [],
     "API_BASE_URL": "https://open.tiktokapis.com",
     "AUTH_BASE_URL": "https://www.tiktok.com",
     "SCOPES": [BASIC_SCOPE],
@@ -56,6 +59,7 @@ ENV_NAMES: dict[str, str] = {
     "CLIENT_SECRET": "TIKTOK_CLIENT_SECRET",
     "REDIRECT_APP_URL": "TIKTOK_REDIRECT_APP_URL",
     "CALLBACK_URL": "TIKTOK_CALLBACK_URL",
+    "APP_REDIRECT_URIS": "TIKTOK_APP_REDIRECT_URIS",
     "API_BASE_URL": "TIKTOK_API_BASE_URL",
     "AUTH_BASE_URL": "TIKTOK_AUTH_BASE_URL",
     "DEFAULT_ROLE": "TIKTOK_DEFAULT_ROLE",
@@ -87,6 +91,7 @@ class TikTokConfig:
     client_secret: str
     redirect_app_url: str
     callback_url: str
+    app_redirect_uris: tuple[str, ...]
     api_base_url: str
     auth_base_url: str
     scopes: tuple[str, ...]
@@ -120,11 +125,15 @@ def raw_values() -> dict[str, Any]:
     return values
 
 
-def _scopes(value: Any) -> tuple[str, ...]:
+def _items(value: Any) -> list[str]:
+    """A list setting given as a list or a comma-separated string, blanks dropped."""
     items = value.split(",") if isinstance(value, str) else list(value)
-    scopes = [str(item).strip() for item in items if str(item).strip()]
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _scopes(value: Any) -> tuple[str, ...]:
     # user.info.basic is what sign-in needs; it is always requested.
-    return tuple(dict.fromkeys([BASIC_SCOPE, *scopes]))
+    return tuple(dict.fromkeys([BASIC_SCOPE, *_items(value)]))
 
 
 def get_config() -> TikTokConfig:
@@ -137,6 +146,7 @@ def get_config() -> TikTokConfig:
         client_secret=str(v["CLIENT_SECRET"]).strip(),
         redirect_app_url=str(v["REDIRECT_APP_URL"]).strip(),
         callback_url=str(v["CALLBACK_URL"]).strip(),
+        app_redirect_uris=tuple(_items(v["APP_REDIRECT_URIS"])),
         api_base_url=str(v["API_BASE_URL"]).rstrip("/"),
         auth_base_url=str(v["AUTH_BASE_URL"]).rstrip("/"),
         scopes=_scopes(v["SCOPES"]),

@@ -41,3 +41,13 @@ class EmailConflict(SignInError):
 class AccountBlocked(SignInError):
     code = "account_blocked"
     default_message = "Your account has been blocked by an administrator."
+
+
+class RedirectUriNotAllowed(SignInError):
+    code = "redirect_uri_not_allowed"
+    default_message = "This redirect_uri is not one of the app redirect URIs configured here."
+
+
+class IdentityMismatch(SignInError):
+    code = "tiktok_identity_mismatch"
+    default_message = "TikTok's user info does not belong to the account the code was issued for."

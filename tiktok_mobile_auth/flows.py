@@ -11,10 +11,11 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import accounts, tokens
 from .conf import TikTokConfig
-from .exceptions import NotConfigured
+from .exceptions import IdentityMismatch, NotConfigured, RedirectUriNotAllowed
 from .tiktok import (
     BASIC_FIELDS,
     TikTokClient,
+    TikTokOAuthError,
     TikTokProfile,
     TikTokScopeError,
     TokenGrant,
@@ -57,6 +58,33 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connec
     return Connected(signed_in, tokens.issue_pair(signed_in.user))
 
 
+@sensitive_variables("code", "code_verifier", "grant")
+def connect_with_code(
+    code: str, code_verifier: str, redirect_uri: str | None, config: TikTokConfig
+) -> Connected:
+    """Sign in with the code and PKCE verifier a native TikTok SDK handed the app.
+
+    The server exchanges the code itself, which proves TikTok issued it to *our* client
+    key. ``redirect_uri`` must be in the configured allow-list (it may be omitted when the
+    list has exactly one entry). Raises :class:`RedirectUriNotAllowed`,
+    :class:`NotConfigured`, :class:`IdentityMismatch`, the TikTok client's errors and the
+    account errors.
+    """
+    allowed = config.app_redirect_uris
+    if redirect_uri is None and len(allowed) == 1:
+        redirect_uri = allowed[0]
+    if not allowed:
+        require(config, "APP_REDIRECT_URIS")
+    if redirect_uri not in allowed:
+        raise RedirectUriNotAllowed()
+    grant = exchange_code(code, config, redirect_uri=redirect_uri, code_verifier=code_verifier)
+    profile = fetch_profile(TikTokClient(config), grant.access_token, grant.scopes)
+    if profile.open_id != grant.open_id:
+        raise IdentityMismatch()
+    signed_in = accounts.sign_in(profile, scopes=grant.scopes, config=config)
+    return Connected(signed_in, tokens.issue_pair(signed_in.user))
+
+
 def require(config: TikTokConfig, *keys: str) -> None:
     """Raise :class:`NotConfigured` naming every missing setting among ``keys``."""
     missing = config.missing(*keys)
@@ -66,8 +94,30 @@ def require(config: TikTokConfig, *keys: str) -> None:
         )
 
 
+@sensitive_variables("code", "code_verifier")
+def exchange_code(
+    code: str, config: TikTokConfig, *, redirect_uri: str, code_verifier: str | None = None
+) -> TokenGrant:
+    """Exchange a code with our credentials.
+
+    TikTok refusing our own client key or secret (``invalid_client``) is this server's
+    misconfiguration, not the user's fault: it raises :class:`NotConfigured`.
+    """
+    require(config, "CLIENT_KEY", "CLIENT_SECRET")
+    client = TikTokClient(config)
+    try:
+        return client.exchange_code(code, redirect_uri=redirect_uri, code_verifier=code_verifier)
+    except TikTokOAuthError as err:
+        if err.code == "invalid_client":
+            raise NotConfigured(
+                "TikTok refused this server's client key or secret: check "
+                "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
+            ) from err
+        raise
+
+
 @sensitive_variables("code")
 def exchange_callback_code(code: str, config: TikTokConfig) -> TokenGrant:
     """Exchange the code TikTok sent to our callback (``redirect_uri`` = our callback URL)."""
     require(config, "CLIENT_KEY", "CLIENT_SECRET", "CALLBACK_URL")
-    return TikTokClient(config).exchange_code(code, redirect_uri=config.callback_url)
+    return exchange_code(code, config, redirect_uri=config.callback_url)

@@ -14,6 +14,10 @@ TIKTOK_MOBILE_AUTH = {
     "CLIENT_SECRET": "test-client-secret",
     "REDIRECT_APP_URL": "https://app.example.com/tiktok/done",
     "CALLBACK_URL": "https://cms.example.com/api/tiktok-auth-mobile/callback",
+    "APP_REDIRECT_URIS": [
+        "https://app.example.com/tiktok/android",
+        "https://app.example.com/tiktok/ios",
+    ],
     "API_BASE_URL": "https://open.tiktokapis.test",
     "AUTH_BASE_URL": "https://www.tiktok.test",
 }

@@ -38,7 +38,28 @@ class TokenField(serializers.CharField):
 
 
 class ConnectSerializer(serializers.Serializer):
-    access_token = TokenField()
+    """Either ``access_token`` (the Strapi plugin's body) or, better, the native SDK's
+    ``code`` + ``code_verifier`` (+ ``redirect_uri``, checked against an allow-list)."""
+
+    access_token = TokenField(required=False)
+    code = TokenField(required=False, max_length=1024)
+    # TikTok's Android SDK makes 32-character verifiers, below RFC 7636's 43: accept 32-128.
+    code_verifier = serializers.RegexField(
+        r"^[A-Za-z0-9\-._~]{32,128}$",
+        required=False,
+        error_messages={"invalid": "Must be 32 to 128 characters of A-Z a-z 0-9 - . _ ~"},
+    )
+    redirect_uri = TokenField(required=False, max_length=512)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_token, has_code = "access_token" in attrs, "code" in attrs
+        if has_token == has_code:
+            raise serializers.ValidationError(
+                {"access_token": "Send either access_token, or code with code_verifier."}
+            )
+        if has_code and "code_verifier" not in attrs:
+            raise serializers.ValidationError({"code_verifier": "Required with code."})
+        return attrs
 
 
 class RefreshSerializer(serializers.Serializer):

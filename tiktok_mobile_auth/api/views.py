@@ -20,7 +20,9 @@ from ..models import TikTokAccount
 from .errors import PluginDisabled, exception_handler
 from .serializers import ConnectSerializer, RefreshSerializer, user_payload
 
-_SENSITIVE = method_decorator(sensitive_post_parameters("access_token", "refresh"), name="dispatch")
+_SENSITIVE = method_decorator(
+    sensitive_post_parameters("access_token", "refresh", "code", "code_verifier"), name="dispatch"
+)
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -47,11 +49,18 @@ class PluginAPIView(APIView):
 
 @_SENSITIVE
 class ConnectView(PluginAPIView):
-    """POST {"access_token"} -> {"jwt", "refresh", "user"}."""
+    """POST {"access_token"} or {"code", "code_verifier", "redirect_uri"}
+    -> {"jwt", "refresh", "user"}."""
 
     def post(self, request: Request) -> Response:
         data = self.validated(ConnectSerializer, request)
-        connected = flows.connect_with_access_token(data["access_token"], get_config())
+        config = get_config()
+        if "code" in data:
+            connected = flows.connect_with_code(
+                data["code"], data["code_verifier"], data.get("redirect_uri"), config
+            )
+        else:
+            connected = flows.connect_with_access_token(data["access_token"], config)
         signed_in = connected.sign_in
         user = user_payload(signed_in.user, signed_in.account, signed_in.role)
         return Response({**connected.tokens, "user": user})

@@ -1,0 +1,66 @@
+"""``make run``: migrate the database and serve the site for development.
+
+When no TikTok credentials are configured (``TIKTOK_CLIENT_KEY`` unset), it starts the
+bundled fake TikTok on 127.0.0.1:8765 and points the plugin at it, so the whole sign-in can
+be tried with curl and a browser. That is refused under production settings (and production
+settings refuse a non-https TikTok endpoint anyway).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from contextlib import ExitStack
+
+from tiktok_mobile_auth.fake_tiktok import FakeTikTokProcess
+
+HOST = os.environ.get("DEV_HOST", "127.0.0.1")
+PORT = int(os.environ.get("DEV_PORT", "8000"))
+FAKE_PORT = int(os.environ.get("FAKE_TIKTOK_PORT", "8765"))
+SITE = f"http://{HOST}:{PORT}"
+
+BANNER = """
+************************************************************************
+*  NO TIKTOK CREDENTIALS CONFIGURED: USING THE BUNDLED FAKE TIKTOK      *
+*  fake TikTok API:  {fake:<50}*
+*  Nothing here talks to the real TikTok. Set TIKTOK_CLIENT_KEY,        *
+*  TIKTOK_CLIENT_SECRET, TIKTOK_CALLBACK_URL and TIKTOK_REDIRECT_APP_URL *
+*  to use a real TikTok app.                                            *
+************************************************************************
+"""
+
+
+def fake_tiktok_environment(fake_url: str) -> dict[str, str]:
+    """The plugin settings that point at the fake TikTok; explicit env values still win."""
+    return {
+        "TIKTOK_CLIENT_KEY": "fake-client-key",
+        "TIKTOK_CLIENT_SECRET": "fake-client-secret",
+        "TIKTOK_API_BASE_URL": fake_url,
+        "TIKTOK_AUTH_BASE_URL": fake_url,
+        "TIKTOK_CALLBACK_URL": f"{SITE}/api/tiktok-auth-mobile/callback",
+        "TIKTOK_REDIRECT_APP_URL": f"{SITE}/dev/app-link/",
+    }
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms_site.settings.dev")
+    if os.environ["DJANGO_SETTINGS_MODULE"].endswith("production"):
+        print("make run is for development; refusing production settings.", file=sys.stderr)
+        return 2
+    manage = [sys.executable, "manage.py"]
+    with ExitStack() as stack:
+        if not os.environ.get("TIKTOK_CLIENT_KEY"):
+            fake = stack.enter_context(FakeTikTokProcess(port=FAKE_PORT))
+            for key, value in fake_tiktok_environment(fake.base_url).items():
+                os.environ.setdefault(key, value)
+            print(BANNER.format(fake=fake.base_url), file=sys.stderr, flush=True)
+        subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True)
+        try:
+            return subprocess.call([*manage, "runserver", "--noreload", f"{HOST}:{PORT}"])
+        except KeyboardInterrupt:
+            return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
