@@ -50,7 +50,7 @@ def test_concurrent_first_sign_ins_create_one_user_and_both_succeed(monkeypatch)
     def sign_in():
         try:
             results.append(accounts.sign_in(profile, scopes=(), config=config))
-        except Exception as err:  # noqa: BLE001 - recorded and asserted below
+        except Exception as err:  # recorded and asserted below
             results.append(err)
         finally:
             connection.close()

@@ -76,9 +76,17 @@ def test_form_bodies_are_accepted(api, tiktok, fmt):
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"access_token": ""}, {"access_token": 12345}, {"access_token": ["a"]},
-     {"access_token": {"x": 1}}, {"access_token": "has space"}, {"access_token": "é"},
-     {"access_token": "a" * 5000}, {"access_token": "act.\x00"}],
+    [
+        {},
+        {"access_token": ""},
+        {"access_token": 12345},
+        {"access_token": ["a"]},
+        {"access_token": {"x": 1}},
+        {"access_token": "has space"},
+        {"access_token": "é"},
+        {"access_token": "a" * 5000},
+        {"access_token": "act.\x00"},
+    ],
 )
 def test_bad_bodies_get_400_and_never_reach_tiktok(api, tiktok, body):
     response = api.post(f"{BASE}/connect", body, format="json")
@@ -113,18 +121,30 @@ def test_wrong_method_gets_405_in_the_envelope(api):
 @pytest.mark.parametrize(
     ("reply", "status", "code"),
     [
-        ({"status": 401, "json": user_info_reply(code="access_token_invalid")}, 401,
-         "tiktok_token_invalid"),
-        ({"status": 200, "json": user_info_reply(code="access_token_invalid")}, 401,
-         "tiktok_token_invalid"),
-        ({"status": 500, "json": user_info_reply(code="internal_error")}, 503,
-         "tiktok_unavailable"),
+        (
+            {"status": 401, "json": user_info_reply(code="access_token_invalid")},
+            401,
+            "tiktok_token_invalid",
+        ),
+        (
+            {"status": 200, "json": user_info_reply(code="access_token_invalid")},
+            401,
+            "tiktok_token_invalid",
+        ),
+        (
+            {"status": 500, "json": user_info_reply(code="internal_error")},
+            503,
+            "tiktok_unavailable",
+        ),
         ({"status": 503, "body": "down"}, 503, "tiktok_unavailable"),
         ({"status": 200, "body": "<html>oops</html>"}, 502, "tiktok_bad_response"),
         ({"status": 200, "json": {"data": "nope"}}, 502, "tiktok_bad_response"),
         ({"status": 200, "json": ["a"]}, 502, "tiktok_bad_response"),
-        ({"status": 200, "json": {"data": {}, "error": {"code": "ok"}}}, 502,
-         "tiktok_bad_response"),
+        (
+            {"status": 200, "json": {"data": {}, "error": {"code": "ok"}}},
+            502,
+            "tiktok_bad_response",
+        ),
         ({"status": 400, "json": user_info_reply(code="invalid_params")}, 502, "tiktok_error"),
     ],
 )
@@ -138,8 +158,12 @@ def test_tiktok_failures_map_to_truthful_statuses(api, tiktok, reply, status, co
 
 
 def test_tiktok_rate_limit_passes_retry_after_on(api, tiktok):
-    tiktok.get(USER_INFO_URL, status=429, json=user_info_reply(code="rate_limit_exceeded"),
-               headers={"Retry-After": "7"})
+    tiktok.get(
+        USER_INFO_URL,
+        status=429,
+        json=user_info_reply(code="rate_limit_exceeded"),
+        headers={"Retry-After": "7"},
+    )
     response = connect(api)
     assert response.status_code == 503
     assert response["Retry-After"] == "7"
@@ -229,7 +253,8 @@ def test_usernames_are_unique_and_fall_back_from_handle_to_display_name(api, tik
 
 def test_profile_scope_asks_for_profile_fields_and_uses_the_handle(api, tiktok, settings):
     settings.TIKTOK_MOBILE_AUTH = {
-        **settings.TIKTOK_MOBILE_AUTH, "SCOPES": ["user.info.basic", "user.info.profile"]
+        **settings.TIKTOK_MOBILE_AUTH,
+        "SCOPES": ["user.info.basic", "user.info.profile"],
     }
     tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "username": "alice.tt"}))
     response = connect(api)
@@ -241,7 +266,8 @@ def test_profile_scope_asks_for_profile_fields_and_uses_the_handle(api, tiktok, 
 
 def test_a_token_without_the_profile_scope_falls_back_to_basic_fields(api, tiktok, settings):
     settings.TIKTOK_MOBILE_AUTH = {
-        **settings.TIKTOK_MOBILE_AUTH, "SCOPES": ["user.info.basic", "user.info.profile"]
+        **settings.TIKTOK_MOBILE_AUTH,
+        "SCOPES": ["user.info.basic", "user.info.profile"],
     }
     tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="scope_not_authorized"))
     tiktok.get(USER_INFO_URL, json=user_info_reply())

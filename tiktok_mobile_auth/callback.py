@@ -12,6 +12,7 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
 from . import flows
@@ -39,6 +40,9 @@ def _param(request: HttpRequest, name: str) -> str:
     return request.GET.get(name, "")[:_MAX_PARAM]
 
 
+# csrf_exempt: the view only acts on GET; without it CsrfViewMiddleware would answer a POST
+# with its HTML 403 page before the view could give the 405 envelope.
+@csrf_exempt
 @never_cache
 @sensitive_variables("code", "grant")
 def callback(request: HttpRequest) -> HttpResponse:

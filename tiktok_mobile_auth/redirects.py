@@ -3,17 +3,23 @@ query kept. The target is only ever the configured app link (no open redirect)."
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponseRedirect
 
 
 def add_query(url: str, params: dict[str, str | None]) -> str:
-    """``url`` with ``params`` appended to its query (None values are left out)."""
+    """``url`` with ``params`` appended to its query (None values are left out).
+
+    The link's own query is kept verbatim. Values are percent-encoded with ``%20`` for a
+    space, never ``+``: iOS's ``URLComponents`` does not read ``+`` as a space, so a state
+    or description would not come back unchanged.
+    """
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    query += [(key, value) for key, value in params.items() if value is not None]
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    added = [(key, value) for key, value in params.items() if value is not None]
+    extra = urlencode(added, quote_via=quote)
+    query = "&".join(part for part in (parts.query, extra) if part)
+    return urlunsplit(parts._replace(query=query))
 
 
 class AppRedirect(HttpResponseRedirect):
