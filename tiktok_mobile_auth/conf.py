@@ -121,8 +121,14 @@ def raw_values() -> dict[str, Any]:
     """Merge the sources over the defaults: earlier sources win, empty values do not count."""
     values = dict(DEFAULTS)
     for source in reversed(_sources()):
-        values.update({k: v for k, v in source().items() if k in DEFAULTS and v not in ("", None)})
+        values.update({k: v for k, v in source().items() if k in DEFAULTS and _is_set(v)})
     return values
+
+
+def _is_set(value: Any) -> bool:
+    # A blank string (e.g. ``TIKTOK_CLIENT_KEY=" "``) counts as empty: get_config strips it
+    # to "", so letting it win would hide a value set in a later source.
+    return value is not None and not (isinstance(value, str) and not value.strip())
 
 
 def _items(value: Any) -> list[str]:

@@ -172,9 +172,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_query": {"()": "cms_site.logging_filters.RedactQueryStrings"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "server": {"class": "logging.StreamHandler", "filters": ["redact_query"]},
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "tiktok_mobile_auth": {"level": env.str("TIKTOK_LOG_LEVEL", default="INFO")},
+        # runserver's request lines, without query strings (they can carry OAuth codes).
+        "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
 }
