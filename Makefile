@@ -19,8 +19,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 run: install
 	$(PY) -m cms_site.devserver
 
+# PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k callback".
 test: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The suite against throwaway PostgreSQL + Redis, as CI runs it (needs root for apt-get).
 test-services: install

@@ -46,9 +46,10 @@ def _param(request: HttpRequest, name: str) -> str:
 @never_cache
 @sensitive_variables("code", "grant")
 def callback(request: HttpRequest) -> HttpResponse:
-    if request.method not in ("GET", "HEAD"):
+    # GET only: a HEAD from a link scanner or prefetcher must not spend the single-use code.
+    if request.method != "GET":
         response = json_error(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
-        response["Allow"] = "GET, HEAD"
+        response["Allow"] = "GET"
         return response
     config = get_config()
     if not config.enabled:

@@ -16,8 +16,9 @@ from .conf import ROLES, get_config, setting_label
 
 
 def _absolute(url: str) -> bool:
+    """``scheme://host...``; a custom app scheme (``myapp://auth``) counts, ``host:port/x`` not."""
     parts = urlsplit(url)
-    return bool(parts.scheme and (parts.netloc or parts.scheme not in ("http", "https")))
+    return "://" in url and bool(parts.scheme and parts.netloc)
 
 
 def _is_loopback(url: str) -> bool:

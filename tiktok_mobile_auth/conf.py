@@ -43,7 +43,7 @@ DEFAULTS: dict[str, Any] = {
     "EMAIL_DOMAIN": "tiktok.com",
     "MEMBER_GROUP": "Members",
     "EDITOR_GROUP": "Editors",
-    # (connect, read) seconds for every call to TikTok.
+    # (connect, read) seconds for every call to TikTok, or one number for both.
     "TIMEOUT": (3.05, 10.0),
     # Replies larger than this are refused rather than parsed.
     "MAX_RESPONSE_BYTES": 1_000_000,
@@ -145,7 +145,11 @@ def _scopes(value: Any) -> tuple[str, ...]:
 def get_config() -> TikTokConfig:
     """Return the effective configuration, read now from every source."""
     v = raw_values()
-    connect_timeout, read_timeout = v["TIMEOUT"]
+    timeout = v["TIMEOUT"]
+    # One number means the same limit for connecting and for reading.
+    connect_timeout, read_timeout = (
+        (timeout, timeout) if isinstance(timeout, int | float) else timeout
+    )
     return TikTokConfig(
         enabled=bool(v["ENABLED"]),
         client_key=str(v["CLIENT_KEY"]).strip(),

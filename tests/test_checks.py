@@ -1,0 +1,137 @@
+"""System checks: each misconfiguration gets its own id; a good configuration gets none."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings as django_settings
+from django.core import checks
+from django.core.management import call_command
+
+from tiktok_mobile_auth.checks import check_configuration
+
+GOOD = {
+    "CLIENT_KEY": "key",
+    "CLIENT_SECRET": "secret",
+    "REDIRECT_APP_URL": "https://app.example.com/done",
+    "CALLBACK_URL": "https://cms.example.com/api/tiktok-auth-mobile/callback",
+}
+
+
+def ids(settings, **values) -> list[str]:
+    settings.TIKTOK_MOBILE_AUTH = {**GOOD, **values}
+    return [message.id for message in check_configuration()]
+
+
+def test_the_test_settings_pass():
+    assert check_configuration() == []
+
+
+def test_a_good_configuration_passes(settings):
+    assert ids(settings) == []
+
+
+def test_a_custom_scheme_app_link_passes(settings):
+    assert ids(settings, REDIRECT_APP_URL="myapp://auth") == []
+
+
+def test_nothing_is_checked_when_disabled(settings):
+    settings.TIKTOK_MOBILE_AUTH = {"ENABLED": False, "DEFAULT_ROLE": "admin", "CALLBACK_URL": "x"}
+    assert check_configuration() == []
+
+
+@pytest.mark.parametrize(
+    ("key", "check_id", "env"),
+    [
+        ("CLIENT_KEY", "tiktok_mobile_auth.W001", "TIKTOK_CLIENT_KEY"),
+        ("CLIENT_SECRET", "tiktok_mobile_auth.W002", "TIKTOK_CLIENT_SECRET"),
+        ("REDIRECT_APP_URL", "tiktok_mobile_auth.W003", "TIKTOK_REDIRECT_APP_URL"),
+        ("CALLBACK_URL", "tiktok_mobile_auth.W004", "TIKTOK_CALLBACK_URL"),
+    ],
+)
+def test_each_missing_setting_is_a_warning_naming_it(settings, key, check_id, env):
+    settings.TIKTOK_MOBILE_AUTH = {**GOOD, key: ""}
+    [message] = check_configuration()
+    assert message.id == check_id
+    assert message.level == checks.WARNING
+    assert env in message.msg
+
+
+def test_nothing_configured_gives_all_four_warnings(settings):
+    settings.TIKTOK_MOBILE_AUTH = {}
+    assert [m.id for m in check_configuration()] == [
+        "tiktok_mobile_auth.W001",
+        "tiktok_mobile_auth.W002",
+        "tiktok_mobile_auth.W003",
+        "tiktok_mobile_auth.W004",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("REDIRECT_APP_URL", "/tiktok/done"),
+        ("CALLBACK_URL", "cms.example.com/api/tiktok-auth-mobile/callback"),
+        ("CALLBACK_URL", "https:///api/tiktok-auth-mobile/callback"),
+        ("API_BASE_URL", "/tiktok"),
+        ("CALLBACK_URL", "localhost:8000/api/tiktok-auth-mobile/callback"),
+        ("AUTH_BASE_URL", "www.tiktok.com"),
+    ],
+)
+def test_a_relative_url_is_an_error(settings, key, value):
+    settings.TIKTOK_MOBILE_AUTH = {**GOOD, key: value}
+    [message] = check_configuration()
+    assert message.id == "tiktok_mobile_auth.E001"
+    assert message.level == checks.ERROR
+    assert key in message.msg
+
+
+def test_an_http_callback_is_a_warning(settings):
+    assert ids(settings, CALLBACK_URL="http://cms.example.com/cb") == ["tiktok_mobile_auth.W005"]
+
+
+def test_an_http_loopback_callback_is_allowed_only_in_debug(settings):
+    local = "http://127.0.0.1:8000/api/tiktok-auth-mobile/callback"
+    assert ids(settings, CALLBACK_URL=local) == ["tiktok_mobile_auth.W005"]
+    settings.DEBUG = True
+    assert ids(settings, CALLBACK_URL=local) == []
+    assert ids(settings, CALLBACK_URL="http://cms.example.com/cb") == ["tiktok_mobile_auth.W005"]
+
+
+@pytest.mark.parametrize(
+    "url", ["https://cms.example.com/cb?site=1", "https://cms.example.com/cb#top"]
+)
+def test_a_callback_with_query_or_fragment_is_an_error(settings, url):
+    assert ids(settings, CALLBACK_URL=url) == ["tiktok_mobile_auth.E002"]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("admin", ["tiktok_mobile_auth.E003"]),
+        ("superuser", ["tiktok_mobile_auth.E003"]),
+        (" Editor ", []),
+        ("member", []),
+    ],
+)
+def test_the_default_role_must_be_member_or_editor(settings, role, expected):
+    assert ids(settings, DEFAULT_ROLE=role) == expected
+
+
+def test_missing_token_blacklist_app_is_an_error(settings, monkeypatch):
+    # Set on django.conf.settings directly: the settings fixture would re-populate the app
+    # registry, which Wagtail's apps do not survive. The check only reads the setting.
+    apps = [a for a in settings.INSTALLED_APPS if a != "rest_framework_simplejwt.token_blacklist"]
+    monkeypatch.setattr(django_settings, "INSTALLED_APPS", apps)
+    assert ids(settings) == ["tiktok_mobile_auth.E004"]
+
+
+def test_the_check_is_registered_with_django(settings):
+    settings.TIKTOK_MOBILE_AUTH = {**GOOD, "CLIENT_KEY": ""}
+    found = checks.run_checks(tags=["tiktok_mobile_auth"])
+    assert [m.id for m in found] == ["tiktok_mobile_auth.W001"]
+
+
+@pytest.mark.django_db
+def test_no_migrations_are_missing():
+    # Exits with status 1 when a model change has no migration.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

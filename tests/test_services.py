@@ -1,0 +1,38 @@
+"""The production pair: DATABASE_URL and REDIS_URL really switch the site to them."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+
+from .conftest import require_service
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_database_url_switches_to_postgresql_with_connection_reuse():
+    require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+    assert connection.settings_dict["CONN_MAX_AGE"] > 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.redis
+def test_redis_url_switches_the_shared_cache_to_redis():
+    require_service("Redis (REDIS_URL)", bool(os.environ.get("REDIS_URL")))
+    from django_redis import get_redis_connection
+
+    assert type(caches["default"]).__module__.startswith("django_redis")
+    key, value = f"probe-{uuid.uuid4()}", {"n": 1}
+    caches["default"].set(key, value, 30)
+    # A value written through one client is read back by the server, not a local copy.
+    assert get_redis_connection("default").exists(caches["default"].make_key(key)) == 1
+    fresh = caches.create_connection("default")  # a new client, no shared local state
+    assert fresh.get(key) == value
+    fresh.delete(key)
