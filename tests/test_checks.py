@@ -30,8 +30,9 @@ def test_a_good_configuration_passes(settings):
     assert ids(settings) == []
 
 
-def test_a_custom_scheme_app_link_passes(settings):
-    assert ids(settings, REDIRECT_APP_URL="myapp://auth") == []
+def test_a_custom_scheme_app_link_needs_explicit_permission(settings):
+    assert ids(settings, REDIRECT_APP_URL="myapp://auth") == ["tiktok_mobile_auth.E005"]
+    assert ids(settings, REDIRECT_APP_URL="myapp://auth", ALLOW_CUSTOM_SCHEME=True) == []
 
 
 def test_nothing_is_checked_when_disabled(settings):

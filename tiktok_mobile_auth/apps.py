@@ -8,5 +8,7 @@ class TikTokMobileAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Only wiring here: importing the module registers the system checks.
-        from . import checks  # noqa: F401
+        # Only wiring here: importing checks registers the system checks.
+        from . import checks, receivers  # noqa: F401
+
+        receivers.connect()

@@ -27,7 +27,7 @@ def _is_loopback(url: str) -> bool:
 
 @checks.register(checks.Tags.security, "tiktok_mobile_auth")
 def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    config = get_config()
+    config = get_config(offline=True)
     if not config.enabled:
         return []
     messages: list[checks.CheckMessage] = []
@@ -78,6 +78,16 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                     id="tiktok_mobile_auth.E002",
                 )
             )
+    app_scheme = urlsplit(config.redirect_app_url).scheme
+    if app_scheme and app_scheme not in ("http", "https") and not config.allow_custom_scheme:
+        messages.append(
+            checks.Error(
+                f"{setting_label('REDIRECT_APP_URL')} uses the custom scheme '{app_scheme}://'.",
+                hint="Any app can claim a custom scheme: use a universal link / App Link "
+                f"(https), or allow it explicitly with {setting_label('ALLOW_CUSTOM_SCHEME')}.",
+                id="tiktok_mobile_auth.E005",
+            )
+        )
     if config.default_role not in ROLES:
         messages.append(
             checks.Error(

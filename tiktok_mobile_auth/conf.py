@@ -12,7 +12,7 @@ view changing, because views only ever call :func:`get_config`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +48,17 @@ DEFAULTS: dict[str, Any] = {
     # Replies larger than this are refused rather than parsed.
     "MAX_RESPONSE_BYTES": 1_000_000,
     "ADAPTER": "tiktok_mobile_auth.adapter.DefaultAccountAdapter",
-    "CONFIG_SOURCES": ["tiktok_mobile_auth.conf.django_settings_source"],
+    # Precedence order. The Wagtail admin panel comes after the Django settings: a value set
+    # in the environment / settings wins and is shown read-only in the panel.
+    "CONFIG_SOURCES": [
+        "tiktok_mobile_auth.conf.django_settings_source",
+        "tiktok_mobile_auth.panel.panel_source",
+    ],
+    # Allow a custom-scheme app link (myapp://...). Any app can claim a custom scheme; a
+    # universal link / App Link (https) cannot be hijacked, so it is off by default.
+    "ALLOW_CUSTOM_SCHEME": False,
+    # Fernet keys for secrets stored by the admin panel (see crypto.py); first one encrypts.
+    "ENCRYPTION_KEYS": [],
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
@@ -65,6 +75,8 @@ ENV_NAMES: dict[str, str] = {
     "DEFAULT_ROLE": "TIKTOK_DEFAULT_ROLE",
     "ALLOW_REGISTRATION": "TIKTOK_ALLOW_REGISTRATION",
     "SCOPES": "TIKTOK_SCOPES",
+    "ALLOW_CUSTOM_SCHEME": "TIKTOK_ALLOW_CUSTOM_SCHEME",
+    "ENCRYPTION_KEYS": "TIKTOK_ENCRYPTION_KEYS",
 }
 
 
@@ -103,6 +115,7 @@ class TikTokConfig:
     timeout: tuple[float, float]
     max_response_bytes: int
     adapter: str
+    allow_custom_scheme: bool
 
     def missing(self, *keys: str) -> list[str]:
         """Of the given upper-case keys, those whose value is empty, as operator labels."""
@@ -112,16 +125,32 @@ class TikTokConfig:
         return f"TikTokConfig(client_key={self.client_key!r}, enabled={self.enabled!r}, ...)"
 
 
-def _sources() -> list[Callable[[], Mapping[str, Any]]]:
-    paths = django_settings_source().get("CONFIG_SOURCES", DEFAULTS["CONFIG_SOURCES"])
-    return [import_string(path) for path in paths]
+def source_paths() -> list[str]:
+    """The dotted paths of the configuration sources, strongest first."""
+    return list(django_settings_source().get("CONFIG_SOURCES", DEFAULTS["CONFIG_SOURCES"]))
 
 
-def raw_values() -> dict[str, Any]:
+def values_by_source(*, offline: bool = False) -> list[tuple[str, dict[str, Any]]]:
+    """(source path, the keys it sets to a non-empty value), strongest first.
+
+    ``offline`` leaves out sources that need the database (marked ``uses_database``), for
+    system checks, which must not touch it.
+    """
+    found = []
+    for path in source_paths():
+        source = import_string(path)
+        if offline and getattr(source, "uses_database", False):
+            continue
+        values = {k: v for k, v in source().items() if k in DEFAULTS and _is_set(v)}
+        found.append((path, values))
+    return found
+
+
+def raw_values(*, offline: bool = False) -> dict[str, Any]:
     """Merge the sources over the defaults: earlier sources win, empty values do not count."""
     values = dict(DEFAULTS)
-    for source in reversed(_sources()):
-        values.update({k: v for k, v in source().items() if k in DEFAULTS and _is_set(v)})
+    for _path, source_values in reversed(values_by_source(offline=offline)):
+        values.update(source_values)
     return values
 
 
@@ -142,9 +171,12 @@ def _scopes(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys([BASIC_SCOPE, *_items(value)]))
 
 
-def get_config() -> TikTokConfig:
-    """Return the effective configuration, read now from every source."""
-    v = raw_values()
+def get_config(*, offline: bool = False) -> TikTokConfig:
+    """Return the effective configuration, read now from every source.
+
+    ``offline=True`` reads only sources that need no database (for system checks).
+    """
+    v = raw_values(offline=offline)
     timeout = v["TIMEOUT"]
     # One number means the same limit for connecting and for reading.
     connect_timeout, read_timeout = (
@@ -168,4 +200,5 @@ def get_config() -> TikTokConfig:
         timeout=(float(connect_timeout), float(read_timeout)),
         max_response_bytes=int(v["MAX_RESPONSE_BYTES"]),
         adapter=str(v["ADAPTER"]),
+        allow_custom_scheme=bool(v["ALLOW_CUSTOM_SCHEME"]),
     )

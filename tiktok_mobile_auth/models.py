@@ -1,9 +1,14 @@
-"""The link between a Django user and a TikTok identity."""
+"""The plugin's models: the TikTok identity link, the admin panel's settings, sign-in events."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+
+from .conf import ROLE_EDITOR, ROLE_MEMBER
+from .forms import TikTokSettingsForm
 
 
 class TikTokAccount(models.Model):
@@ -36,3 +41,89 @@ class TikTokAccount(models.Model):
 
     def __str__(self) -> str:
         return self.display_name or self.username or self.union_id
+
+
+@register_setting(icon="key")
+class TikTokSettings(BaseGenericSetting):
+    """ "Settings → TikTok sign-in" in the Wagtail admin: the second configuration source.
+
+    A value set in the environment / Django settings wins over the one stored here (the form
+    shows it read-only, with the reason). The client secret is stored encrypted
+    (:mod:`tiktok_mobile_auth.crypto`) and is write-only in the form.
+    """
+
+    enabled = models.BooleanField("enable TikTok sign-in", default=True)
+    client_key = models.CharField(max_length=255, blank=True)
+    client_secret_encrypted = models.TextField(blank=True, editable=False)
+    redirect_app_url = models.CharField(
+        "app link",
+        max_length=2048,
+        blank=True,
+        help_text="The app's universal link / App Link the callback redirects to, "
+        "e.g. https://app.example.com/tiktok.",
+    )
+    allow_custom_scheme = models.BooleanField(
+        "allow a custom-scheme app link",
+        default=False,
+        help_text="Allow an app link such as myapp://tiktok. Any app can claim a custom "
+        "scheme, so a universal link / App Link (https) is safer.",
+    )
+    callback_url = models.CharField(
+        "callback URL",
+        max_length=511,
+        blank=True,
+        help_text="The exact https URL of /api/tiktok-auth-mobile/callback on this site, "
+        "as registered at TikTok.",
+    )
+    request_profile_scope = models.BooleanField(
+        "request user.info.profile",
+        default=False,
+        help_text="The @handle, bio and verified badge (needs TikTok's approval).",
+    )
+    request_stats_scope = models.BooleanField(
+        "request user.info.stats",
+        default=False,
+        help_text="Follower, following, like and video counts (needs TikTok's approval).",
+    )
+    default_role = models.CharField(
+        "role of new users",
+        max_length=16,
+        choices=[(ROLE_MEMBER, "Member (no admin access)"), (ROLE_EDITOR, "Editor")],
+        default=ROLE_MEMBER,
+    )
+    allow_registration = models.BooleanField(
+        "allow new users",
+        default=True,
+        help_text="When off, unknown TikTok users are refused; existing ones still sign in.",
+    )
+
+    base_form_class = TikTokSettingsForm
+    panels = [
+        FieldPanel("enabled"),
+        MultiFieldPanel(
+            [FieldPanel("client_key"), FieldPanel("client_secret")],
+            heading="TikTok app credentials",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("callback_url"),
+                FieldPanel("redirect_app_url"),
+                FieldPanel("allow_custom_scheme"),
+            ],
+            heading="URLs",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("request_profile_scope"), FieldPanel("request_stats_scope")],
+            heading="Scopes (user.info.basic is always requested)",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("default_role"), FieldPanel("allow_registration")],
+            heading="New users",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "TikTok sign-in"
+
+    def __str__(self) -> str:
+        return "TikTok sign-in settings"

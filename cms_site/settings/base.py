@@ -163,6 +163,8 @@ _TIKTOK_ENV = {
     "DEFAULT_ROLE": ("TIKTOK_DEFAULT_ROLE", env.str),
     "ALLOW_REGISTRATION": ("TIKTOK_ALLOW_REGISTRATION", env.bool),
     "SCOPES": ("TIKTOK_SCOPES", env.list),
+    "ALLOW_CUSTOM_SCHEME": ("TIKTOK_ALLOW_CUSTOM_SCHEME", env.bool),
+    "ENCRYPTION_KEYS": ("TIKTOK_ENCRYPTION_KEYS", env.list),
 }
 TIKTOK_MOBILE_AUTH = {
     key: read(var) for key, (var, read) in _TIKTOK_ENV.items() if var in env.ENVIRON

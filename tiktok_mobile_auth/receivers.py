@@ -1,0 +1,18 @@
+"""Signal receivers, connected in AppConfig.ready()."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_delete, post_save
+
+from .panel import forget_cached_values
+
+
+def connect() -> None:
+    from .models import TikTokSettings
+
+    for signal in (post_save, post_delete):
+        signal.connect(
+            forget_cached_values,
+            sender=TikTokSettings,
+            dispatch_uid=f"tiktok_mobile_auth.forget_panel_cache.{signal is post_save}",
+        )
