@@ -37,6 +37,17 @@ def require_service(name: str, available: bool) -> None:
     pytest.skip(f"{name} is not configured (set it up as .ci/run does)")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: the admin panel's values, throttle counters and
+    login attempts live there, and the database rollback does not reach it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

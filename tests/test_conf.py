@@ -9,6 +9,9 @@ from django.test import override_settings
 
 from tiktok_mobile_auth.conf import DEFAULTS, get_config, raw_values
 
+# The default sources include the admin panel, which reads the database.
+pytestmark = pytest.mark.django_db
+
 SETTINGS_SOURCE = "tiktok_mobile_auth.conf.django_settings_source"
 PANEL_SOURCE = "tests.test_conf.panel_source"
 

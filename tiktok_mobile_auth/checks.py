@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import checks
 
+from .client_ip import parse_networks
 from .conf import ROLES, get_config, setting_label
 
 
@@ -86,6 +87,16 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 hint="Any app can claim a custom scheme: use a universal link / App Link "
                 f"(https), or allow it explicitly with {setting_label('ALLOW_CUSTOM_SCHEME')}.",
                 id="tiktok_mobile_auth.E005",
+            )
+        )
+    _networks, invalid = parse_networks(config.trusted_proxies)
+    if invalid:
+        messages.append(
+            checks.Error(
+                f"{setting_label('TRUSTED_PROXIES')} has entries that are not an IP address "
+                f"or network: {', '.join(invalid)}.",
+                hint="Use addresses or CIDRs, e.g. 10.0.0.0/8,192.168.1.10.",
+                id="tiktok_mobile_auth.E006",
             )
         )
     if config.default_role not in ROLES:

@@ -59,6 +59,9 @@ DEFAULTS: dict[str, Any] = {
     "ALLOW_CUSTOM_SCHEME": False,
     # Fernet keys for secrets stored by the admin panel (see crypto.py); first one encrypts.
     "ENCRYPTION_KEYS": [],
+    # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed when finding the
+    # client's IP (client_ip.py); empty: REMOTE_ADDR is the client.
+    "TRUSTED_PROXIES": [],
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
@@ -77,6 +80,7 @@ ENV_NAMES: dict[str, str] = {
     "SCOPES": "TIKTOK_SCOPES",
     "ALLOW_CUSTOM_SCHEME": "TIKTOK_ALLOW_CUSTOM_SCHEME",
     "ENCRYPTION_KEYS": "TIKTOK_ENCRYPTION_KEYS",
+    "TRUSTED_PROXIES": "TIKTOK_TRUSTED_PROXIES",
 }
 
 
@@ -116,6 +120,7 @@ class TikTokConfig:
     max_response_bytes: int
     adapter: str
     allow_custom_scheme: bool
+    trusted_proxies: tuple[str, ...]
 
     def missing(self, *keys: str) -> list[str]:
         """Of the given upper-case keys, those whose value is empty, as operator labels."""
@@ -201,4 +206,5 @@ def get_config(*, offline: bool = False) -> TikTokConfig:
         max_response_bytes=int(v["MAX_RESPONSE_BYTES"]),
         adapter=str(v["ADAPTER"]),
         allow_custom_scheme=bool(v["ALLOW_CUSTOM_SCHEME"]),
+        trusted_proxies=tuple(_items(v["TRUSTED_PROXIES"])),
     )

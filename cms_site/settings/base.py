@@ -165,6 +165,7 @@ _TIKTOK_ENV = {
     "SCOPES": ("TIKTOK_SCOPES", env.list),
     "ALLOW_CUSTOM_SCHEME": ("TIKTOK_ALLOW_CUSTOM_SCHEME", env.bool),
     "ENCRYPTION_KEYS": ("TIKTOK_ENCRYPTION_KEYS", env.list),
+    "TRUSTED_PROXIES": ("TIKTOK_TRUSTED_PROXIES", env.list),
 }
 TIKTOK_MOBILE_AUTH = {
     key: read(var) for key, (var, read) in _TIKTOK_ENV.items() if var in env.ENVIRON
