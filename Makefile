@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-services lint format clean
+.PHONY: install run test test-services lint format clean bench bench-full
 
 install: $(STAMP)
 
@@ -26,6 +26,22 @@ test: install
 # The suite against throwaway PostgreSQL + Redis, as CI runs it (needs root for apt-get).
 test-services: install
 	eval "$$(scripts/services.sh start)" && trap 'scripts/services.sh stop' EXIT && $(PY) -m pytest
+
+# The benchmark (docs/PERFORMANCE.md), not part of `make test`: quick by default (under two
+# minutes); `make bench-full` or BENCH_MODE=full for the long sweep. It installs what it needs
+# (wrk via apt-get, PostgreSQL and Redis via scripts/services.sh, requirements-bench.txt).
+BENCH_MODE ?= quick
+BENCH_STAMP := $(VENV)/.bench-stamp
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-bench.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m bench.run --mode $(BENCH_MODE)
+
+bench-full: $(BENCH_STAMP)
+	$(PY) -m bench.run --mode full
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -20,15 +20,20 @@ PORT = int(os.environ.get("DEV_PORT", "8000"))
 FAKE_PORT = int(os.environ.get("FAKE_TIKTOK_PORT", "8765"))
 SITE = f"http://{HOST}:{PORT}"
 
-BANNER = """
-************************************************************************
-*  NO TIKTOK CREDENTIALS CONFIGURED: USING THE BUNDLED FAKE TIKTOK      *
-*  fake TikTok API:  {fake:<50}*
-*  Nothing here talks to the real TikTok. Set TIKTOK_CLIENT_KEY,        *
-*  TIKTOK_CLIENT_SECRET, TIKTOK_CALLBACK_URL and TIKTOK_REDIRECT_APP_URL *
-*  to use a real TikTok app.                                            *
-************************************************************************
-"""
+BANNER_LINES = [
+    "NO TIKTOK CREDENTIALS CONFIGURED: USING THE BUNDLED FAKE TIKTOK",
+    "fake TikTok API: {fake}",
+    "Nothing here talks to the real TikTok. To use a real TikTok app, set",
+    "TIKTOK_CLIENT_KEY, TIKTOK_CLIENT_SECRET, TIKTOK_CALLBACK_URL and",
+    "TIKTOK_REDIRECT_APP_URL (see the README).",
+]
+
+
+def banner(fake_url: str) -> str:
+    lines = [line.format(fake=fake_url) for line in BANNER_LINES]
+    width = max(map(len, lines)) + 4
+    rule = "*" * (width + 2)
+    return "\n".join([rule, *(f"*  {line:<{width - 2}}*" for line in lines), rule])
 
 
 def fake_tiktok_environment(fake_url: str) -> dict[str, str]:
@@ -40,6 +45,8 @@ def fake_tiktok_environment(fake_url: str) -> dict[str, str]:
         "TIKTOK_AUTH_BASE_URL": fake_url,
         "TIKTOK_CALLBACK_URL": f"{SITE}/api/tiktok-auth-mobile/callback",
         "TIKTOK_REDIRECT_APP_URL": f"{SITE}/dev/app-link/",
+        # The native-SDK code flow of connect: the fake accepts any redirect_uri it is given.
+        "TIKTOK_APP_REDIRECT_URIS": f"{SITE}/dev/app-link/",
     }
 
 
@@ -54,7 +61,7 @@ def main() -> int:
             fake = stack.enter_context(FakeTikTokProcess(port=FAKE_PORT))
             for key, value in fake_tiktok_environment(fake.base_url).items():
                 os.environ.setdefault(key, value)
-            print(BANNER.format(fake=fake.base_url), file=sys.stderr, flush=True)
+            print(banner(fake.base_url), file=sys.stderr, flush=True)
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True)
         try:
             return subprocess.call([*manage, "runserver", "--noreload", f"{HOST}:{PORT}"])

@@ -80,6 +80,17 @@ def token_reply(**overrides: Any) -> dict[str, Any]:
     }
 
 
+def mint(access_token: str = "act.x", open_id: str = "open-alice", expires_in: int = 3600) -> None:
+    """Record ``access_token`` as obtained by this server (as the callback or a code
+    exchange would), so connect accepts it under the default ACCESS_TOKEN_POLICY="minted"."""
+    from tiktok_mobile_auth import minted
+    from tiktok_mobile_auth.conf import get_config
+    from tiktok_mobile_auth.tiktok import TokenGrant
+
+    grant = TokenGrant(access_token, open_id=open_id, scopes=(), expires_in=expires_in)
+    minted.record(grant, get_config())
+
+
 def error_of(response: Any) -> dict[str, Any]:
     """The envelope's error, after checking the envelope's shape and truthful status."""
     body = response.json()

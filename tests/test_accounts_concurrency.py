@@ -35,10 +35,10 @@ def test_concurrent_first_sign_ins_create_one_user_and_both_succeed(monkeypatch)
     original_find = accounts._find
     seen_missing: set[int] = set()
 
-    def find_then_wait(union_id):
+    def find_then_wait(union_id, config):
         # Every thread looks the account up, finds nothing, and only then do they all go
         # on to create it: the race the unique constraint and the retry must settle.
-        account = original_find(union_id)
+        account = original_find(union_id, config)
         if account is None and threading.get_ident() not in seen_missing:
             seen_missing.add(threading.get_ident())
             barrier.wait()

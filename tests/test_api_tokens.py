@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
-from .conftest import BASE, USER_INFO_URL, error_of, user_info_reply
+from .conftest import BASE, USER_INFO_URL, error_of, mint, user_info_reply
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -15,6 +15,7 @@ User = get_user_model()
 @pytest.fixture
 def signed_in(api, tiktok):
     """Alice, signed in through connect: the connect response body."""
+    mint("act.x")
     tiktok.get(USER_INFO_URL, json=user_info_reply())
     response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
     assert response.status_code == 200
@@ -45,9 +46,17 @@ def test_me_without_or_with_a_bad_token_is_401_in_the_envelope(api):
     assert error_of(bad)["details"]["code"] == "token_not_valid"
 
 
-def test_me_refuses_a_blocked_user(api, signed_in):
+def test_me_refuses_a_blocked_user_with_403(api, signed_in):
     User.objects.update(is_active=False)
-    assert me(api, signed_in["jwt"]).status_code == 401
+    response = me(api, signed_in["jwt"])
+    assert response.status_code == 403
+    assert error_of(response)["details"]["code"] == "account_blocked"
+
+
+def test_me_answers_json_even_to_a_browser(api, signed_in):
+    response = api.get(f"{BASE}/me", HTTP_ACCEPT="text/html")
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/json"
 
 
 def test_refresh_rotates_and_the_old_refresh_token_is_spent(api, signed_in):

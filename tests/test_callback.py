@@ -1,4 +1,8 @@
-"""GET /callback: TikTok's redirect in, a redirect to the app out, success or failure."""
+"""GET /callback in the Strapi-compatible mode (ALLOW_APP_STATE): the app started the TikTok
+flow with a state of its own, which comes back unchanged. TikTok's redirect in, a redirect
+to the app out, success or failure. The server-started flow (GET authorize, then a callback
+that only accepts our state) is tested in test_authorize.py.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,14 @@ from .conftest import BASE, TOKEN_URL, error_of, token_reply
 APP = "https://app.example.com/tiktok/done"
 CALLBACK_URL = "https://cms.example.com/api/tiktok-auth-mobile/callback"
 GRANTED = "scopes=user.info.basic"
+
+# The callback records the hash of every token it obtains (minted.py), in the database.
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _app_state_allowed(settings):
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ALLOW_APP_STATE": True}
 
 
 @pytest.fixture
@@ -272,7 +284,6 @@ def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok, se
     assert not tiktok.calls
 
 
-@pytest.mark.django_db  # a 404 passes through Wagtail's redirect middleware, which reads Sites
 def test_disabled_plugin_gives_a_404_envelope(browser, tiktok, settings):
     configure(settings, ENABLED=False)
     response = callback(browser)

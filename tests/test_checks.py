@@ -9,7 +9,9 @@ from django.core.management import call_command
 
 from tiktok_mobile_auth.checks import check_configuration
 
+SETTINGS_ONLY = ["tiktok_mobile_auth.conf.django_settings_source"]
 GOOD = {
+    "CONFIG_SOURCES": SETTINGS_ONLY,
     "CLIENT_KEY": "key",
     "CLIENT_SECRET": "secret",
     "REDIRECT_APP_URL": "https://app.example.com/done",
@@ -58,7 +60,7 @@ def test_each_missing_setting_is_a_warning_naming_it(settings, key, check_id, en
 
 
 def test_nothing_configured_gives_all_four_warnings(settings):
-    settings.TIKTOK_MOBILE_AUTH = {}
+    settings.TIKTOK_MOBILE_AUTH = {"CONFIG_SOURCES": SETTINGS_ONLY}
     assert [m.id for m in check_configuration()] == [
         "tiktok_mobile_auth.W001",
         "tiktok_mobile_auth.W002",
@@ -136,3 +138,17 @@ def test_the_check_is_registered_with_django(settings):
 def test_no_migrations_are_missing():
     # Exits with status 1 when a model change has no migration.
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_a_per_process_cache_with_the_admin_panel_is_a_warning(settings, tmp_path):
+    # The default sources: the settings, then the admin panel.
+    settings.TIKTOK_MOBILE_AUTH = {k: v for k, v in GOOD.items() if k != "CONFIG_SOURCES"}
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert [m.id for m in check_configuration()] == ["tiktok_mobile_auth.W010"]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(tmp_path),
+        }
+    }
+    assert check_configuration() == []

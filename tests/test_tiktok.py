@@ -367,3 +367,68 @@ def test_a_given_session_is_used(tiktok):
     client.exchange_code("c", redirect_uri=REDIRECT_URI)
     assert client.session is session
     assert "tiktok-mobile-auth" not in tiktok.calls[0].request.headers["User-Agent"]
+
+
+# -- 429 from user info: one bounded retry -------------------------------------------------
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """The waits the client asked for, without waiting."""
+    waited: list[float] = []
+    monkeypatch.setattr("tiktok_mobile_auth.tiktok._sleep", waited.append)
+    return waited
+
+
+def rate_limited(retry_after: str | None = None) -> dict:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    body = user_info_reply(code="rate_limit_exceeded")
+    return {"status": 429, "json": body, "headers": headers}
+
+
+@pytest.mark.parametrize("retry_after", ["0", "1", "2"])
+def test_a_short_429_from_user_info_is_retried_once_after_the_wait(
+    client, tiktok, sleeps, retry_after
+):
+    tiktok.get(USER_INFO_URL, **rate_limited(retry_after))
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    profile = client.get_user_info("act.x", fields=BASIC_FIELDS)
+    assert profile.open_id == ALICE["open_id"]
+    assert sleeps == [int(retry_after)]
+    assert len(tiktok.calls) == 2
+    assert tiktok.calls[1].request.headers["Authorization"] == "Bearer act.x"
+
+
+def test_a_second_429_is_not_retried_again(client, tiktok, sleeps):
+    tiktok.get(USER_INFO_URL, **rate_limited("1"))
+    tiktok.get(USER_INFO_URL, **rate_limited("1"))
+    with pytest.raises(TikTokUnavailable) as caught:
+        client.get_user_info("act.x", fields=BASIC_FIELDS)
+    assert caught.value.retry_after == 1
+    assert sleeps == [1]
+    assert len(tiktok.calls) == 2
+
+
+@pytest.mark.parametrize("retry_after", [None, "3", "3600", "soon"])
+def test_a_long_or_unknown_wait_is_not_retried(client, tiktok, sleeps, retry_after):
+    tiktok.get(USER_INFO_URL, **rate_limited(retry_after))
+    with pytest.raises(TikTokUnavailable):
+        client.get_user_info("act.x", fields=BASIC_FIELDS)
+    assert sleeps == []
+    assert len(tiktok.calls) == 1
+
+
+def test_a_5xx_from_user_info_is_not_retried(client, tiktok, sleeps):
+    tiktok.get(USER_INFO_URL, status=503, body="down", headers={"Retry-After": "1"})
+    with pytest.raises(TikTokUnavailable):
+        client.get_user_info("act.x", fields=BASIC_FIELDS)
+    assert sleeps == []
+
+
+def test_the_token_exchange_is_never_retried(client, tiktok, sleeps):
+    # A code is single-use: sending it twice could only fail (or be abused).
+    tiktok.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
+    with pytest.raises(TikTokUnavailable):
+        exchange(client)
+    assert sleeps == []
+    assert len(tiktok.calls) == 1

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Exists, OuterRef
 from django.utils.module_loading import import_string
 
+from . import tokens
 from .adapter import DefaultAccountAdapter
 from .conf import ROLE_EDITOR, ROLE_MEMBER, TikTokConfig
 from .exceptions import AccountBlocked, EmailConflict, MissingUnionId, RegistrationClosed
@@ -54,12 +55,12 @@ def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokCo
     if not profile.union_id:
         raise MissingUnionId()
     for _attempt in range(_CREATE_ATTEMPTS):
-        account = _find(profile.union_id)
+        account = _find(profile.union_id, config)
         if account is not None:
             return _sign_in_existing(account, profile, scopes, config)
         adapter = get_adapter(config)
         if not adapter.is_open_for_signup(profile):
-            raise RegistrationClosed()
+            raise RegistrationClosed(union_id=profile.union_id)
         try:
             return _create(profile, scopes, config, adapter)
         except IntegrityError:
@@ -69,29 +70,47 @@ def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokCo
     raise IntegrityError("Could not create the TikTok user after several attempts.")
 
 
-def _find(union_id: str) -> TikTokAccount | None:
-    return TikTokAccount.objects.select_related("user").filter(union_id=union_id).first()
+def _find(union_id: str, config: TikTokConfig) -> TikTokAccount | None:
+    """The account with its user and, in the same query, whether the user is an editor."""
+    in_editors = Group.objects.filter(name=config.editor_group, user=OuterRef("user"))
+    return (
+        TikTokAccount.objects.select_related("user")
+        .annotate(user_is_editor=Exists(in_editors))
+        .filter(union_id=union_id)
+        .first()
+    )
 
 
 def _sign_in_existing(
     account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...], config: TikTokConfig
 ) -> SignIn:
     if not account.user.is_active:
-        raise AccountBlocked()
-    _apply_profile(account, profile, scopes)
-    account.save()
-    return SignIn(account.user, account, role_of(account.user, config), created=False)
+        raise AccountBlocked(union_id=account.union_id)
+    # The snapshot is refreshed at every sign-in, but written only when TikTok's profile
+    # changed: a returning user's sign-in then costs no UPDATE.
+    if _apply_profile(account, profile, scopes):
+        account.save()
+    role = ROLE_EDITOR if account.user_is_editor else ROLE_MEMBER
+    return SignIn(account.user, account, role, created=False)
 
 
-def _apply_profile(account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...]) -> None:
-    account.open_id = profile.open_id
-    account.display_name = profile.display_name[:255]
-    account.username = (profile.username or "")[:255]
-    account.avatar_url = profile.avatar_url
-    account.profile = profile.fields
+def _apply_profile(account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...]) -> bool:
+    """Copy the profile onto ``account``; True when anything changed."""
+    values = {
+        "open_id": profile.open_id,
+        "display_name": profile.display_name[:255],
+        "username": (profile.username or "")[:255],
+        "avatar_url": profile.avatar_url,
+        "profile": profile.fields,
+    }
     if scopes:
-        account.scopes = ",".join(scopes)[:512]
-    account.last_sign_in_at = timezone.now()
+        values["scopes"] = ",".join(scopes)[:512]
+    changed = False
+    for name, value in values.items():
+        if getattr(account, name) != value:
+            setattr(account, name, value)
+            changed = True
+    return changed
 
 
 def _create(
@@ -105,7 +124,7 @@ def _create(
     role = adapter.role_for_new_user(profile)
     with transaction.atomic():
         if user_model._default_manager.filter(email__iexact=email).exists():
-            raise EmailConflict()
+            raise EmailConflict(union_id=profile.union_id)
         user = user_model(username=_free_username(adapter.username_base(profile)), email=email)
         user.set_unusable_password()
         adapter.populate_user(user, profile)
@@ -141,3 +160,27 @@ def role_of(user: AbstractBaseUser, config: TikTokConfig) -> str:
     """``editor`` when the user is in the editors group, else ``member``."""
     in_editors = user.groups.filter(name=config.editor_group).exists()
     return ROLE_EDITOR if in_editors else ROLE_MEMBER
+
+
+def set_role(user: AbstractBaseUser, role: str, config: TikTokConfig) -> None:
+    """Move ``user`` between the members and editors groups."""
+    editors, members = _group(ROLE_EDITOR, config), _group(ROLE_MEMBER, config)
+    if role == ROLE_EDITOR:
+        user.groups.remove(members)
+        user.groups.add(editors)
+    else:
+        user.groups.remove(editors)
+        user.groups.add(members)
+
+
+def set_blocked(user: AbstractBaseUser, blocked: bool) -> None:
+    """Block (``is_active=False``) or unblock ``user``.
+
+    Blocking also spends every refresh token already issued to the user, so a blocked user
+    cannot refresh even after being unblocked later; their short-lived access tokens are
+    refused from the next request on (the JWT authentication checks ``is_active``).
+    """
+    user.is_active = not blocked
+    user.save(update_fields=["is_active"])
+    if blocked:
+        tokens.revoke_all(user)

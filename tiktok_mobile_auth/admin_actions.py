@@ -2,7 +2,8 @@
 
 Saving the settings panel is logged in Wagtail's audit log as
 ``tiktok_mobile_auth.settings.edit`` with the names of the changed fields (never a value:
-the client secret shows as "client_secret" changed, nothing more).
+the client secret shows as "client_secret" changed, nothing more). Managing a TikTok user
+is logged as ``tiktok_mobile_auth.account.edit`` with the new role / blocked values.
 """
 
 from __future__ import annotations
@@ -13,24 +14,41 @@ from wagtail.actions.edit import EditAction
 from wagtail.log_actions import LogFormatter, log
 
 SETTINGS_EDIT = "tiktok_mobile_auth.settings.edit"
+ACCOUNT_EDIT = "tiktok_mobile_auth.account.edit"
 
 
-class EditTikTokSettingsAction(EditAction):
+class FieldLoggingEditAction(EditAction):
+    """An edit logged as ``log_name`` with the changed field names, plus the new values of
+    the fields in ``logged_values`` (never anything secret)."""
+
+    log_name = ""
+    logged_values: tuple[str, ...] = ()
+
     def __init__(self, instance: Any, user: Any = None, **kwargs: Any) -> None:
         kwargs["log_action"] = None  # replaced by the entry below, which names the fields
         super().__init__(instance, user, **kwargs)
 
     def execute(self, skip_permission_checks: bool = False) -> Any:
         changed = sorted(self.form.changed_data) if self.form is not None else []
+        values = {f: self.form.cleaned_data[f] for f in changed if f in self.logged_values}
         instance = super().execute(skip_permission_checks=skip_permission_checks)
         log(
             instance=instance,
-            action=SETTINGS_EDIT,
+            action=self.log_name,
             user=self.user,
-            data={"fields": changed},
+            data={"fields": changed, "values": values},
             content_changed=bool(changed),
         )
         return instance
+
+
+class EditTikTokSettingsAction(FieldLoggingEditAction):
+    log_name = SETTINGS_EDIT
+
+
+class ManageTikTokAccountAction(FieldLoggingEditAction):
+    log_name = ACCOUNT_EDIT
+    logged_values = ("role", "blocked")
 
 
 class SettingsEditFormatter(LogFormatter):
@@ -41,3 +59,16 @@ class SettingsEditFormatter(LogFormatter):
         if not fields:
             return "Saved the TikTok sign-in settings (no change)"
         return "Changed the TikTok sign-in settings: " + ", ".join(fields)
+
+
+class AccountEditFormatter(LogFormatter):
+    label = "Manage a TikTok user"
+
+    def format_message(self, log_entry: Any) -> str:
+        values = (log_entry.data or {}).get("values") or {}
+        parts = []
+        if "blocked" in values:
+            parts.append("blocked the user" if values["blocked"] else "unblocked the user")
+        if "role" in values:
+            parts.append(f"set the role to {values['role']}")
+        return ("TikTok user: " + ", ".join(parts)) if parts else "TikTok user saved (no change)"

@@ -1,24 +1,37 @@
-"""The browser-facing OAuth callback that TikTok redirects to.
+"""The browser-facing OAuth views: GET authorize (start) and GET callback (TikTok's return).
 
-It always ends in a redirect to the app's link, success or failure, so the user is never
-stuck on a JSON page inside a browser tab; only when there is no app link to go to does it
-answer with the JSON error envelope.
+``authorize`` starts a login attempt (:mod:`.attempts`): it remembers the app's optional
+``state`` (at most 512 characters) and a PKCE verifier, and redirects to TikTok's consent
+page with a fresh random ``state`` of ours and the verifier's hex S256 challenge.
+
+``callback`` accepts only a state that ``authorize`` issued, once, within 10 minutes; it
+exchanges the code with the stored verifier and redirects to the app with the APP's state.
+A missing, unknown, replayed or expired state ends in ``error=invalid_state`` and nothing is
+exchanged. With ``ALLOW_APP_STATE`` (the Strapi plugin's apps start the TikTok flow
+themselves), a state never issued here is taken as the app's own and echoed back.
+
+Both always end in a redirect to the app's link, success or failure, so the user is never
+stuck on a JSON page inside a browser tab; only when there is no app link to go to (or the
+request is refused before any work: 404 disabled, 405, 429 throttled) is the answer the JSON
+error envelope.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
 from . import flows
 from .api.errors import json_error
-from .conf import BASIC_SCOPE, get_config, setting_label
-from .exceptions import NotConfigured
+from .api.throttles import throttled_response
+from .conf import BASIC_SCOPE, TikTokConfig, get_config, setting_label
+from .exceptions import InvalidState, NotConfigured
 from .redirects import AppRedirect, add_query
 from .tiktok import (
     TikTokBadResponse,
@@ -33,6 +46,7 @@ logger = logging.getLogger(__name__)
 # TikTok's own error codes are passed through to the app when they look like codes.
 _ERROR_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _MAX_PARAM = 2048
+MAX_APP_STATE = 512
 
 
 def _param(request: HttpRequest, name: str) -> str:
@@ -40,13 +54,9 @@ def _param(request: HttpRequest, name: str) -> str:
     return request.GET.get(name, "")[:_MAX_PARAM]
 
 
-# csrf_exempt: the view only acts on GET; without it CsrfViewMiddleware would answer a POST
-# with its HTML 403 page before the view could give the 405 envelope.
-@csrf_exempt
-@never_cache
-@sensitive_variables("code", "grant")
-def callback(request: HttpRequest) -> HttpResponse:
-    # GET only: a HEAD from a link scanner or prefetcher must not spend the single-use code.
+def _refused(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """The envelope answer when the request cannot be served at all, else None."""
+    # GET only: a HEAD from a link scanner or prefetcher must not spend a code or a state.
     if request.method != "GET":
         response = json_error(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
         response["Allow"] = "GET"
@@ -54,9 +64,12 @@ def callback(request: HttpRequest) -> HttpResponse:
     config = get_config()
     if not config.enabled:
         return json_error(404, "TikTok sign-in is disabled on this server.", "plugin_disabled")
+    throttled = throttled_response(request, scope)
+    if throttled is not None:
+        return throttled
     if not config.redirect_app_url:
         logger.error(
-            "TikTok callback: no app link configured; set %s.", setting_label("REDIRECT_APP_URL")
+            "TikTok %s: no app link configured; set %s.", scope, setting_label("REDIRECT_APP_URL")
         )
         return json_error(
             503,
@@ -64,42 +77,95 @@ def callback(request: HttpRequest) -> HttpResponse:
             f"{setting_label('REDIRECT_APP_URL')}.",
             "server_misconfigured",
         )
+    return None
 
+
+def _to_app(config: TikTokConfig, state: str | None, code: str, description: str) -> HttpResponse:
+    logger.info("TikTok sign-in failed: %s", code)
+    params = {"error": code, "error_description": description, "state": state}
+    return AppRedirect(add_query(config.redirect_app_url, params))
+
+
+def _valid_app_state(state: str) -> bool:
+    # Control characters have no business in a state (and NUL cannot be stored in PostgreSQL).
+    return len(state) <= MAX_APP_STATE and not any(
+        unicodedata.category(char) == "Cc" for char in state
+    )
+
+
+# csrf_exempt: the views only act on GET; without it CsrfViewMiddleware would answer a POST
+# with its HTML 403 page before the view could give the 405 envelope.
+@csrf_exempt
+@never_cache
+def authorize(request: HttpRequest) -> HttpResponse:
+    refused = _refused(request, "authorize")
+    if refused is not None:
+        return refused
+    config = get_config()
+    app_state = request.GET.get("state") or None
+    if app_state is not None and not _valid_app_state(app_state):
+        description = f"state must be at most {MAX_APP_STATE} characters, without control ones."
+        return _to_app(config, None, "invalid_request", description)
+    try:
+        url = flows.start_authorization(app_state, config)
+    except NotConfigured as err:
+        logger.error("TikTok authorize: %s", err.message)
+        return _to_app(config, app_state, "server_misconfigured", err.message)
+    logger.info("TikTok authorize: login attempt started, redirecting to TikTok.")
+    response = HttpResponseRedirect(url)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@csrf_exempt
+@never_cache
+@sensitive_variables("code", "grant", "attempt")
+def callback(request: HttpRequest) -> HttpResponse:
+    refused = _refused(request, "callback")
+    if refused is not None:
+        return refused
+    config = get_config()
     state = request.GET.get("state")
-    state = state[:_MAX_PARAM] if state is not None else None
-
-    def fail(code: str, description: str) -> HttpResponse:
-        logger.info("TikTok callback failed: %s", code)
-        params = {"error": code, "error_description": description, "state": state}
-        return AppRedirect(add_query(config.redirect_app_url, params))
+    try:
+        attempt = flows.resume_authorization(
+            state[:_MAX_PARAM] if state is not None else None, config
+        )
+    except InvalidState as err:
+        logger.warning("TikTok callback: refused state (%s).", type(err).__name__)
+        return _to_app(config, None, err.code, err.message)
+    app_state = attempt.app_state
 
     tiktok_error = _param(request, "error")
     if tiktok_error:
         code = tiktok_error if _ERROR_CODE.fullmatch(tiktok_error) else "access_denied"
         description = _param(request, "error_description") or "TikTok authorization failed."
-        return fail(code, description)
+        return _to_app(config, app_state, code, description)
     code = _param(request, "code")
     if not code:
-        return fail("missing_code", "TikTok did not send an authorization code.")
+        description = "TikTok did not send an authorization code."
+        return _to_app(config, app_state, "missing_code", description)
     if BASIC_SCOPE not in parse_scopes(request.GET.get("scopes")):
-        return fail("missing_scope", f"The {BASIC_SCOPE} permission was not granted.")
+        description = f"The {BASIC_SCOPE} permission was not granted."
+        return _to_app(config, app_state, "missing_scope", description)
 
     try:
-        grant = flows.exchange_callback_code(code, config)
+        grant = flows.exchange_callback_code(code, config, code_verifier=attempt.code_verifier)
     except NotConfigured as err:
         logger.error("TikTok callback: %s", err.message)
-        return fail("server_misconfigured", err.message)
+        return _to_app(config, app_state, "server_misconfigured", err.message)
     except TikTokOAuthError as err:
         logger.warning("TikTok refused the code: %s (log_id=%s)", err.code, err.log_id)
-        return fail("invalid_grant", err.description)
+        return _to_app(config, app_state, "invalid_grant", err.description)
     except (TikTokUnavailable, TikTokBadResponse) as err:
         logger.warning("TikTok token exchange failed: %s (log_id=%s)", err.code, err.log_id)
-        return fail("tiktok_unavailable", "TikTok could not be reached. Please try again.")
+        description = "TikTok could not be reached. Please try again."
+        return _to_app(config, app_state, "tiktok_unavailable", description)
     except TikTokError as err:  # any other TikTok answer we cannot use
         logger.warning("TikTok token exchange failed: %s (log_id=%s)", err.code, err.log_id)
-        return fail("tiktok_unavailable", "TikTok sign-in failed. Please try again.")
+        description = "TikTok sign-in failed. Please try again."
+        return _to_app(config, app_state, "tiktok_unavailable", description)
 
     logger.info("TikTok callback: code exchanged, redirecting to the app.")
     return AppRedirect(
-        add_query(config.redirect_app_url, {"access_token": grant.access_token, "state": state})
+        add_query(config.redirect_app_url, {"access_token": grant.access_token, "state": app_state})
     )

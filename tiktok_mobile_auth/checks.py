@@ -43,7 +43,9 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.C
             messages.append(
                 checks.Warning(
                     f"TikTok sign-in is enabled but {setting_label(key)} is not set.",
-                    hint=f"Set {setting_label(key)}, or disable the plugin (TIKTOK_ENABLED=false).",
+                    hint=f"Set {setting_label(key)} or the value in Settings → TikTok sign-in "
+                    "(ignore this warning if you did), or disable the plugin "
+                    "(TIKTOK_ENABLED=false).",
                     id=check_id,
                 )
             )
@@ -114,6 +116,105 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 hint="Add it to INSTALLED_APPS: refresh tokens are single-use and logout "
                 "blacklists them.",
                 id="tiktok_mobile_auth.E004",
+            )
+        )
+    messages += _check_panel_cache()
+    return messages
+
+
+_PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def _check_panel_cache() -> list[checks.CheckMessage]:
+    """The admin panel's values are shared through the default cache: a per-process cache
+    would leave other workers on stale values after a save."""
+    from .conf import source_paths
+    from .panel import PANEL_SOURCE
+
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if PANEL_SOURCE not in source_paths() or backend not in _PER_PROCESS_CACHES:
+        return []
+    return [
+        checks.Warning(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) is not shared between "
+            "processes, so a change in Settings → TikTok sign-in reaches other worker "
+            "processes only when their cached copy expires (up to an hour).",
+            hint="Use a shared cache (Redis, Memcached, the database or the file cache) "
+            "when running more than one process.",
+            id="tiktok_mobile_auth.W010",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, "tiktok_mobile_auth")
+def check_sign_in_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """The state, token and throttling policies (attempts.py, minted.py, api/throttles.py)."""
+    from .api.throttles import parse_rate
+    from .minted import POLICIES, POLICY_ANY
+    from .storage import STORAGES
+
+    config = get_config(offline=True)
+    if not config.enabled:
+        return []
+    messages: list[checks.CheckMessage] = []
+    if config.allow_app_state:
+        messages.append(
+            checks.Warning(
+                f"{setting_label('ALLOW_APP_STATE')} is on: the callback accepts a state it "
+                "did not issue, without CSRF protection or PKCE.",
+                hint="Only for apps ported from the Strapi plugin that start the TikTok flow "
+                "themselves; new apps should open /api/tiktok-auth-mobile/authorize.",
+                id="tiktok_mobile_auth.W006",
+            )
+        )
+    if config.access_token_policy == POLICY_ANY:
+        messages.append(
+            checks.Warning(
+                f"{setting_label('ACCESS_TOKEN_POLICY')} is 'any': connect accepts TikTok "
+                "access tokens obtained by other apps.",
+                hint="Use 'minted' (the default), or have apps send the code and verifier.",
+                id="tiktok_mobile_auth.W007",
+            )
+        )
+    elif config.access_token_policy not in POLICIES:
+        messages.append(
+            checks.Error(
+                f"{setting_label('ACCESS_TOKEN_POLICY')} is {config.access_token_policy!r}.",
+                hint="Use 'minted' or 'any'. Anything else is treated as 'minted'.",
+                id="tiktok_mobile_auth.E007",
+            )
+        )
+    for scope, rate in config.throttle_rates.items():
+        try:
+            parse_rate(rate)
+        except ValueError:
+            messages.append(
+                checks.Error(
+                    f"The throttle rate {rate!r} of {scope!r} is not a rate.",
+                    hint=f"Set {setting_label('THROTTLE_RATES')} to e.g. '120/min' or 'off'.",
+                    id="tiktok_mobile_auth.E008",
+                )
+            )
+    if config.storage not in STORAGES:
+        messages.append(
+            checks.Error(
+                f"TIKTOK_MOBILE_AUTH['STORAGE'] is {config.storage!r}.",
+                hint="Use 'auto', 'database' or 'cache'. Anything else is treated as 'auto'.",
+                id="tiktok_mobile_auth.E009",
+            )
+        )
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if config.storage == "cache" and backend in _PER_PROCESS_CACHES:
+        messages.append(
+            checks.Warning(
+                "TIKTOK_MOBILE_AUTH['STORAGE'] is 'cache' but the default cache is "
+                "per-process: a callback served by another worker will not find its login "
+                "attempt.",
+                hint="Use 'auto' or 'database', or a shared cache such as Redis.",
+                id="tiktok_mobile_auth.W008",
             )
         )
     return messages

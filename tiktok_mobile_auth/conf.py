@@ -13,7 +13,7 @@ view changing, because views only ever call :func:`get_config`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -62,6 +62,35 @@ DEFAULTS: dict[str, Any] = {
     # Reverse proxies (IPs or CIDRs) whose X-Forwarded-For is believed when finding the
     # client's IP (client_ip.py); empty: REMOTE_ADDR is the client.
     "TRUSTED_PROXIES": [],
+    # The callback accepts only a state that GET authorize issued. True also lets through a
+    # state the app made itself (the Strapi plugin's apps start the TikTok flow themselves):
+    # weaker, no CSRF protection or PKCE on the callback; system check W006.
+    "ALLOW_APP_STATE": False,
+    # "minted": connect's access_token must be one our callback or code exchange obtained
+    # (minted.py). "any": any live TikTok token, as the Strapi plugin (weaker, W007).
+    "ACCESS_TOKEN_POLICY": "minted",
+    # Seconds a login attempt (authorize → callback) stays usable.
+    "LOGIN_ATTEMPT_TTL": 600,
+    # Where login attempts and minted-token hashes live: "auto", "database" or "cache"
+    # (storage.py).
+    "STORAGE": "auto",
+    # Requests per client IP, per scope ("off" disables one); a partial dict keeps the other
+    # defaults. Generous on purpose: mobile carriers put thousands of subscribers behind one
+    # IPv4 address (CGNAT), so a limit must not trip on a crowd of real users. A user signs
+    # in rarely (connect / authorize / callback: 120/min = 2/s per IP), refreshes about
+    # every 15 minutes while the app is open (300/min ≈ 4,500 active users per IP) and reads
+    # "me" more often (600/min). They still stop one machine from hammering TikTok's quota
+    # (user info: 600/min per app) or our database.
+    "THROTTLE_RATES": {
+        "authorize": "120/min",
+        "callback": "120/min",
+        "connect": "120/min",
+        "refresh": "300/min",
+        "logout": "300/min",
+        "me": "600/min",
+    },
+    # Larger request bodies get 413 before they are read; every valid body is far smaller.
+    "MAX_REQUEST_BYTES": 16 * 1024,
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
@@ -81,6 +110,10 @@ ENV_NAMES: dict[str, str] = {
     "ALLOW_CUSTOM_SCHEME": "TIKTOK_ALLOW_CUSTOM_SCHEME",
     "ENCRYPTION_KEYS": "TIKTOK_ENCRYPTION_KEYS",
     "TRUSTED_PROXIES": "TIKTOK_TRUSTED_PROXIES",
+    "ALLOW_APP_STATE": "TIKTOK_ALLOW_APP_STATE",
+    "ACCESS_TOKEN_POLICY": "TIKTOK_ACCESS_TOKEN_POLICY",
+    # One variable per scope: TIKTOK_THROTTLE_CONNECT, TIKTOK_THROTTLE_ME ...
+    "THROTTLE_RATES": "TIKTOK_THROTTLE_<SCOPE>",
 }
 
 
@@ -121,6 +154,12 @@ class TikTokConfig:
     adapter: str
     allow_custom_scheme: bool
     trusted_proxies: tuple[str, ...]
+    allow_app_state: bool = False
+    access_token_policy: str = "minted"  # noqa: S105 (a policy name, not a secret)
+    login_attempt_ttl: int = 600
+    storage: str = "auto"
+    throttle_rates: Mapping[str, str | None] = field(default_factory=dict, hash=False)
+    max_request_bytes: int = 16 * 1024
 
     def missing(self, *keys: str) -> list[str]:
         """Of the given upper-case keys, those whose value is empty, as operator labels."""
@@ -207,4 +246,10 @@ def get_config(*, offline: bool = False) -> TikTokConfig:
         adapter=str(v["ADAPTER"]),
         allow_custom_scheme=bool(v["ALLOW_CUSTOM_SCHEME"]),
         trusted_proxies=tuple(_items(v["TRUSTED_PROXIES"])),
+        allow_app_state=bool(v["ALLOW_APP_STATE"]),
+        access_token_policy=str(v["ACCESS_TOKEN_POLICY"]).strip().lower(),
+        login_attempt_ttl=int(v["LOGIN_ATTEMPT_TTL"]),
+        storage=str(v["STORAGE"]).strip().lower(),
+        throttle_rates={**DEFAULTS["THROTTLE_RATES"], **(v["THROTTLE_RATES"] or {})},
+        max_request_bytes=int(v["MAX_REQUEST_BYTES"]),
     )

@@ -6,11 +6,14 @@ The API layer maps each to a status and the error envelope; the callback maps th
 
 
 class SignInError(Exception):
+    """``union_id`` is set when the TikTok identity is known (for the sign-in record)."""
+
     code = "sign_in_failed"
     default_message = "Sign-in with TikTok failed."
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, union_id: str | None = None) -> None:
         self.message = message or self.default_message
+        self.union_id = union_id
         super().__init__(self.message)
 
 
@@ -51,3 +54,26 @@ class RedirectUriNotAllowed(SignInError):
 class IdentityMismatch(SignInError):
     code = "tiktok_identity_mismatch"
     default_message = "TikTok's user info does not belong to the account the code was issued for."
+
+
+class InvalidState(SignInError):
+    """The callback's ``state`` is not one this server issued and still accepts."""
+
+    code = "invalid_state"
+    default_message = "This sign-in is invalid, expired or was already used. Please start again."
+
+
+class UnknownState(InvalidState):
+    """Missing, or never issued here (or forgotten long ago)."""
+
+
+class SpentState(InvalidState):
+    """Issued here, but already used or expired."""
+
+
+class TokenNotIssuedHere(SignInError):
+    code = "tiktok_token_not_issued_here"
+    default_message = (
+        "This TikTok access token was not obtained by this server, or it has expired. "
+        "Please sign in again."
+    )

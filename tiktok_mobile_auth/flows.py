@@ -1,6 +1,14 @@
 """The sign-in flows, composed from the TikTok client, accounts and tokens.
 
 Views call these and only map their errors; nothing here knows about HTTP requests.
+
+- Server-started (browser) flow: :func:`start_authorization` (GET authorize) records a login
+  attempt and returns TikTok's consent URL; :func:`resume_authorization` (GET callback)
+  spends it and :func:`exchange_callback_code` exchanges the code with its PKCE verifier.
+- App flows (POST connect): :func:`connect_with_code` (the native SDK's code + verifier)
+  or :func:`connect_with_access_token` (a token, by default only one obtained here).
+
+Every access token obtained from TikTok here is recorded (:mod:`.minted`).
 """
 
 from __future__ import annotations
@@ -9,9 +17,15 @@ from dataclasses import dataclass
 
 from django.views.decorators.debug import sensitive_variables
 
-from . import accounts, tokens
+from . import accounts, attempts, authorize, minted, tokens
 from .conf import TikTokConfig
-from .exceptions import IdentityMismatch, NotConfigured, RedirectUriNotAllowed
+from .exceptions import (
+    IdentityMismatch,
+    NotConfigured,
+    RedirectUriNotAllowed,
+    TokenNotIssuedHere,
+    UnknownState,
+)
 from .tiktok import (
     BASIC_FIELDS,
     TikTokClient,
@@ -51,9 +65,21 @@ class Connected:
 def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connected:
     """Sign in with a TikTok access token and issue our JWT pair.
 
-    Raises the TikTok client's errors and the account errors of :func:`accounts.sign_in`.
+    Under ``ACCESS_TOKEN_POLICY = "minted"`` (anything but ``"any"``) the token must be one
+    this server obtained, unexpired, and TikTok must name the ``open_id`` it was obtained
+    for; otherwise :class:`TokenNotIssuedHere`, before TikTok is called for an unknown
+    token. Also raises the TikTok client's errors and the account errors of
+    :func:`accounts.sign_in`.
     """
+    expected_open_id = None
+    if config.access_token_policy != minted.POLICY_ANY:
+        expected_open_id = minted.open_id_of(access_token, config)
     profile = fetch_profile(TikTokClient(config), access_token, config.scopes)
+    if expected_open_id is not None and profile.open_id != expected_open_id:
+        raise TokenNotIssuedHere(
+            "TikTok says this access token belongs to another account than the one it was "
+            "obtained for."
+        )
     signed_in = accounts.sign_in(profile, scopes=(), config=config)
     return Connected(signed_in, tokens.issue_pair(signed_in.user))
 
@@ -106,7 +132,7 @@ def exchange_code(
     require(config, "CLIENT_KEY", "CLIENT_SECRET")
     client = TikTokClient(config)
     try:
-        return client.exchange_code(code, redirect_uri=redirect_uri, code_verifier=code_verifier)
+        grant = client.exchange_code(code, redirect_uri=redirect_uri, code_verifier=code_verifier)
     except TikTokOAuthError as err:
         if err.code == "invalid_client":
             raise NotConfigured(
@@ -114,10 +140,45 @@ def exchange_code(
                 "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
             ) from err
         raise
+    minted.record(grant, config)
+    return grant
 
 
-@sensitive_variables("code")
-def exchange_callback_code(code: str, config: TikTokConfig) -> TokenGrant:
-    """Exchange the code TikTok sent to our callback (``redirect_uri`` = our callback URL)."""
+@sensitive_variables("code", "code_verifier")
+def exchange_callback_code(
+    code: str, config: TikTokConfig, code_verifier: str | None = None
+) -> TokenGrant:
+    """Exchange the code TikTok sent to our callback (``redirect_uri`` = our callback URL),
+    with the verifier of the login attempt (None in the compatibility mode)."""
     require(config, "CLIENT_KEY", "CLIENT_SECRET", "CALLBACK_URL")
-    return exchange_code(code, config, redirect_uri=config.callback_url)
+    return exchange_code(
+        code, config, redirect_uri=config.callback_url, code_verifier=code_verifier
+    )
+
+
+@sensitive_variables("code_verifier")
+def start_authorization(app_state: str | None, config: TikTokConfig) -> str:
+    """Start a login attempt; return TikTok's consent URL (our state, a hex S256 challenge).
+
+    Raises :class:`NotConfigured` naming what is missing, before anything is stored.
+    """
+    require(config, "CLIENT_KEY", "CLIENT_SECRET", "CALLBACK_URL")
+    code_verifier = authorize.new_code_verifier()
+    state = attempts.start(app_state, code_verifier, config)
+    challenge = authorize.code_challenge(code_verifier)
+    return authorize.authorize_url(config, state=state, challenge=challenge)
+
+
+def resume_authorization(state: str | None, config: TikTokConfig) -> attempts.Attempt:
+    """Spend the login attempt behind the callback's ``state``.
+
+    With ``ALLOW_APP_STATE`` a state never issued here (or none) is the app's own: it is
+    echoed back and the code is exchanged without a verifier. A state issued here but spent
+    or expired is refused in both modes. Raises :class:`~.exceptions.InvalidState`.
+    """
+    try:
+        return attempts.consume(state, config)
+    except UnknownState:
+        if not config.allow_app_state:
+            raise
+        return attempts.Attempt(app_state=state or None)

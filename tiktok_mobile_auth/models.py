@@ -32,7 +32,6 @@ class TikTokAccount(models.Model):
     scopes = models.CharField("granted scopes", max_length=512, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    last_sign_in_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "TikTok account"
@@ -127,3 +126,79 @@ class TikTokSettings(BaseGenericSetting):
 
     def __str__(self) -> str:
         return "TikTok sign-in settings"
+
+
+class LoginAttempt(models.Model):
+    """One server-started sign-in (GET authorize → TikTok → GET callback), single-use.
+
+    Only a SHA-256 of the ``state`` sent to TikTok is kept. ``app_state`` is the app's own
+    state, handed back to it at the end. Used when the default cache is not Redis (see
+    :mod:`tiktok_mobile_auth.storage`); expired rows are deleted by the next attempt.
+    """
+
+    state_hash = models.CharField(max_length=64, unique=True)
+    app_state = models.CharField(max_length=512, blank=True)
+    code_verifier = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "TikTok login attempt"
+
+    def __str__(self) -> str:
+        return f"login attempt {self.pk}"
+
+
+class MintedToken(models.Model):
+    """A TikTok access token that this server obtained itself (callback or code exchange).
+
+    Only its SHA-256 is kept, with the ``open_id`` TikTok issued it for and its expiry, so
+    ``connect`` can refuse tokens obtained elsewhere (``ACCESS_TOKEN_POLICY = "minted"``).
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    open_id = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "TikTok access token obtained here"
+
+    def __str__(self) -> str:
+        return f"minted token {self.pk}"
+
+
+class SignInEvent(models.Model):
+    """One sign-in or refused sign-in of a TikTok identity, for the admin's account page.
+
+    ``union_id`` is kept even when no account exists (registration closed, email taken) or
+    after the account is unlinked. ``ip_address`` honours only trusted proxies
+    (:mod:`tiktok_mobile_auth.client_ip`).
+    """
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+    account = models.ForeignKey(
+        TikTokAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sign_in_events",
+    )
+    union_id = models.CharField(max_length=255, blank=True, db_index=True)
+    outcome = models.CharField(
+        max_length=16, choices=[(SUCCESS, "Signed in"), (FAILURE, "Refused")]
+    )
+    code = models.CharField(max_length=64, blank=True)
+    flow = models.CharField(max_length=32, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "TikTok sign-in"
+        ordering = ("-created_at", "-pk")
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.union_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,9 @@ logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v2/oauth/token/"  # noqa: S105 (a URL path, not a secret)
 USER_INFO_PATH = "/v2/user/info/"
+# A 429 from user info is retried once when TikTok asks for at most this many seconds; the
+# token exchange (a code is single-use) is never retried.
+MAX_RETRY_AFTER = 2
 
 # Fields per scope, as documented for /v2/user/info/ (scope split of 2024-02-29).
 BASIC_FIELDS = ("open_id", "union_id", "display_name", "avatar_url")
@@ -120,6 +124,7 @@ def fields_for_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
     return tuple(f for scope, fields in FIELDS_BY_SCOPE.items() if scope in wanted for f in fields)
 
 
+_sleep = time.sleep  # replaced in tests
 _session_lock = threading.Lock()
 _session: requests.Session | None = None
 
@@ -169,19 +174,28 @@ class TikTokClient:
         )
         return _parse_grant(status, body)
 
-    @sensitive_variables("access_token")
+    @sensitive_variables("access_token", "request")
     def get_user_info(self, access_token: str, *, fields: Iterable[str]) -> TikTokProfile:
         """Fetch the user behind ``access_token``.
 
-        Raises :class:`TikTokTokenInvalid`, :class:`TikTokScopeError`, :class:`TikTokError`
-        for other API errors, :class:`TikTokUnavailable` or :class:`TikTokBadResponse`.
+        A 429 whose ``Retry-After`` is at most :data:`MAX_RETRY_AFTER` seconds is retried
+        once, after that wait (the GET is idempotent). Raises :class:`TikTokTokenInvalid`,
+        :class:`TikTokScopeError`, :class:`TikTokError` for other API errors,
+        :class:`TikTokUnavailable` or :class:`TikTokBadResponse`.
         """
-        status, body = self._call(
-            "GET",
-            USER_INFO_PATH,
-            params={"fields": ",".join(fields)},
-            headers={"Authorization": f"Bearer {access_token}"},
-        )
+        request = {
+            "params": {"fields": ",".join(fields)},
+            "headers": {"Authorization": f"Bearer {access_token}"},
+        }
+        try:
+            status, body = self._call("GET", USER_INFO_PATH, **request)
+        except TikTokUnavailable as err:
+            wait = err.retry_after
+            if err.http_status != 429 or wait is None or wait > MAX_RETRY_AFTER:
+                raise
+            logger.info("TikTok user info: 429, retrying in %s s (log_id=%s)", wait, err.log_id)
+            _sleep(wait)
+            status, body = self._call("GET", USER_INFO_PATH, **request)
         error = body.get("error")
         if status >= 400 or not isinstance(error, dict) or error.get("code") != "ok":
             raise _api_error(status, body)

@@ -85,3 +85,11 @@ def rotate(raw_refresh: str) -> dict[str, str]:
 def revoke(raw_refresh: str) -> None:
     """Make a refresh token unusable (logout). Revoking a spent token again is fine."""
     _spend(_decode(raw_refresh))
+
+
+def revoke_all(user: AbstractBaseUser) -> int:
+    """Spend every refresh token issued to ``user`` that is not spent yet; returns how many."""
+    unspent = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    rows = [BlacklistedToken(token=token) for token in unspent]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)

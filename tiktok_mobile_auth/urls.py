@@ -4,11 +4,12 @@ can switch backends; a trailing slash is accepted too."""
 from django.urls import re_path
 
 from .api import views
-from .callback import callback
+from .callback import authorize, callback
 
 app_name = "tiktok_mobile_auth"
 
 urlpatterns = [
+    re_path(r"^authorize/?$", authorize, name="authorize"),
     re_path(r"^callback/?$", callback, name="callback"),
     re_path(r"^connect/?$", views.ConnectView.as_view(), name="connect"),
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),

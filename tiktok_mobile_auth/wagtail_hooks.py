@@ -1,4 +1,4 @@
-"""Wagtail admin wiring: the settings panel's audit-logged save."""
+"""Wagtail admin wiring: audit-logged saves, the TikTok users viewset and its policy."""
 
 from __future__ import annotations
 
@@ -6,13 +6,30 @@ from typing import Any
 
 from wagtail import hooks
 from wagtail.actions.registry import action_registry
+from wagtail.permissions import register_permission_policy
 
-from .admin_actions import SETTINGS_EDIT, EditTikTokSettingsAction, SettingsEditFormatter
-from .models import TikTokSettings
+from .admin_actions import (
+    ACCOUNT_EDIT,
+    SETTINGS_EDIT,
+    AccountEditFormatter,
+    EditTikTokSettingsAction,
+    ManageTikTokAccountAction,
+    SettingsEditFormatter,
+)
+from .admin_views import AccountPermissionPolicy, tiktok_account_viewset
+from .models import TikTokAccount, TikTokSettings
 
 action_registry.register(TikTokSettings, EditTikTokSettingsAction)
+action_registry.register(TikTokAccount, ManageTikTokAccountAction)
+register_permission_policy(TikTokAccount, AccountPermissionPolicy(TikTokAccount))
+
+
+@hooks.register("register_admin_viewset")
+def register_viewsets() -> Any:
+    return tiktok_account_viewset
 
 
 @hooks.register("register_log_actions")
 def register_log_actions(actions: Any) -> None:
     actions.register_action(SETTINGS_EDIT)(SettingsEditFormatter)
+    actions.register_action(ACCOUNT_EDIT)(AccountEditFormatter)

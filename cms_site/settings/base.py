@@ -166,10 +166,22 @@ _TIKTOK_ENV = {
     "ALLOW_CUSTOM_SCHEME": ("TIKTOK_ALLOW_CUSTOM_SCHEME", env.bool),
     "ENCRYPTION_KEYS": ("TIKTOK_ENCRYPTION_KEYS", env.list),
     "TRUSTED_PROXIES": ("TIKTOK_TRUSTED_PROXIES", env.list),
+    "ALLOW_APP_STATE": ("TIKTOK_ALLOW_APP_STATE", env.bool),
+    "ACCESS_TOKEN_POLICY": ("TIKTOK_ACCESS_TOKEN_POLICY", env.str),
 }
 TIKTOK_MOBILE_AUTH = {
     key: read(var) for key, (var, read) in _TIKTOK_ENV.items() if var in env.ENVIRON
 }
+# Throttle rates, one variable per endpoint scope, e.g. TIKTOK_THROTTLE_CONNECT=120/min
+# ("off" disables one); the scopes not set keep the plugin's defaults.
+_THROTTLE_ENV = {
+    scope: f"TIKTOK_THROTTLE_{scope.upper()}"
+    for scope in ("authorize", "callback", "connect", "refresh", "logout", "me")
+}
+if any(var in env.ENVIRON for var in _THROTTLE_ENV.values()):
+    TIKTOK_MOBILE_AUTH["THROTTLE_RATES"] = {
+        scope: env.str(var) for scope, var in _THROTTLE_ENV.items() if var in env.ENVIRON
+    }
 
 LOGGING = {
     "version": 1,

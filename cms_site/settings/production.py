@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import TIKTOK_MOBILE_AUTH, env
+from .base import MIDDLEWARE, TIKTOK_MOBILE_AUTH, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
@@ -25,3 +25,17 @@ for _key in ("API_BASE_URL", "AUTH_BASE_URL"):
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Static files straight from the app server (whitenoise): compressed, content-hashed names
+# with far-future cache headers, so every instance behind the load balancer serves them and
+# nothing else needs configuring. Deploys run `manage.py collectstatic` first (the manifest).
+_SECURITY = "django.middleware.security.SecurityMiddleware"
+MIDDLEWARE = [
+    _SECURITY,
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    *(name for name in MIDDLEWARE if name != _SECURITY),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}

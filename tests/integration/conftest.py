@@ -1,4 +1,11 @@
-"""Integration fixtures: one fake TikTok process and one site process per session."""
+"""Integration fixtures: one fake TikTok process and up to two site processes per session.
+
+``live_site`` runs the secure defaults: the callback takes only a state issued by GET
+authorize, and connect only access tokens obtained here. ``compat_site`` (started only when
+a test asks for it, on the same database) runs the Strapi plugin's compatibility mode:
+app-made states (``TIKTOK_ALLOW_APP_STATE``) and any TikTok access token
+(``TIKTOK_ACCESS_TOKEN_POLICY=any``).
+"""
 
 from __future__ import annotations
 
@@ -19,9 +26,27 @@ def fake_tiktok() -> Iterator[FakeTikTokProcess]:
 
 @pytest.fixture(scope="session")
 def live_site(fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
-    site = LiveSite(tmp_path_factory.mktemp("live"), fake_tiktok.base_url).start()
+    # A low logout limit, so a test can reach it; nothing else on this site logs out.
+    site = LiveSite(
+        tmp_path_factory.mktemp("live"), fake_tiktok.base_url, TIKTOK_THROTTLE_LOGOUT="5/min"
+    )
     try:
-        yield site
+        yield site.start()
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="session")
+def compat_site(live_site, fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
+    site = LiveSite(
+        tmp_path_factory.mktemp("compat"),
+        fake_tiktok.base_url,
+        database=live_site.db,
+        TIKTOK_ALLOW_APP_STATE="true",
+        TIKTOK_ACCESS_TOKEN_POLICY="any",
+    )
+    try:
+        yield site.start()
     finally:
         site.stop()
 

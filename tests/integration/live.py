@@ -3,7 +3,8 @@ integration tests that run against a real fake-TikTok process.
 
 The site gets a database of its own, because pytest-django's test database is invisible
 to another process (in-memory SQLite) or is rolled back per test: a SQLite file in a temp
-dir by default, or a fresh PostgreSQL database on the server of ``DATABASE_URL``.
+dir by default, or a fresh PostgreSQL database on the server of ``DATABASE_URL``. A second
+site with other settings can share the first one's (already migrated) database.
 """
 
 from __future__ import annotations
@@ -69,11 +70,19 @@ class Database:
 class LiveSite:
     """``gunicorn -c gunicorn.conf.py cms_site.wsgi`` on a free loopback port."""
 
-    def __init__(self, workdir: Path, fake_tiktok_url: str, **tiktok_env: str) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        fake_tiktok_url: str,
+        *,
+        database: Database | None = None,
+        **tiktok_env: str,
+    ) -> None:
         self.workdir = workdir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.db = Database(workdir)
+        self._owns_db = database is None  # a shared database is migrated and dropped by its owner
+        self.db = database or Database(workdir)
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "cms_site.settings.dev",
@@ -95,13 +104,14 @@ class LiveSite:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> LiveSite:
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            capture_output=True,
-        )
+        if self._owns_db:
+            subprocess.run(
+                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                capture_output=True,
+            )
         # The production server configuration, on a free port.
         gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
         gunicorn += ["--bind", f"127.0.0.1:{self.port}", "cms_site.wsgi:application"]
@@ -138,4 +148,5 @@ class LiveSite:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.db.drop()
+        if self._owns_db:
+            self.db.drop()

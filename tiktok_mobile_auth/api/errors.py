@@ -48,6 +48,7 @@ ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
     (domain.EmailConflict, 409, None),
     (domain.RedirectUriNotAllowed, 400, None),
     (domain.IdentityMismatch, 502, None),
+    (domain.TokenNotIssuedHere, 401, None),
     (RefreshRefused, 401, None),
     (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
     (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),

@@ -37,18 +37,29 @@ class TokenField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class VerifierField(serializers.RegexField):
+    """A PKCE verifier. TikTok's Android SDK makes 32-character verifiers, below RFC 7636's
+    43: accept 32-128 characters of [A-Za-z0-9-._~]. A JSON number is not a verifier."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "error_messages", {"invalid": "Must be 32 to 128 characters of A-Z a-z 0-9 - . _ ~"}
+        )
+        super().__init__(r"^[A-Za-z0-9\-._~]{32,128}$", **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ConnectSerializer(serializers.Serializer):
     """Either ``access_token`` (the Strapi plugin's body) or, better, the native SDK's
     ``code`` + ``code_verifier`` (+ ``redirect_uri``, checked against an allow-list)."""
 
     access_token = TokenField(required=False)
     code = TokenField(required=False, max_length=1024)
-    # TikTok's Android SDK makes 32-character verifiers, below RFC 7636's 43: accept 32-128.
-    code_verifier = serializers.RegexField(
-        r"^[A-Za-z0-9\-._~]{32,128}$",
-        required=False,
-        error_messages={"invalid": "Must be 32 to 128 characters of A-Z a-z 0-9 - . _ ~"},
-    )
+    code_verifier = VerifierField(required=False)
     redirect_uri = TokenField(required=False, max_length=512)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

@@ -7,38 +7,60 @@ from typing import Any
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from .. import accounts, flows, tokens
+from .. import accounts, flows, signals, tokens
 from ..conf import get_config
+from ..exceptions import SignInError
 from ..models import TikTokAccount
+from .authentication import PluginJWTAuthentication
 from .errors import PluginDisabled, exception_handler
+from .parsers import JSONParser, check_body_size
 from .serializers import ConnectSerializer, RefreshSerializer, user_payload
+from .throttles import PluginRateThrottle
 
 _SENSITIVE = method_decorator(
     sensitive_post_parameters("access_token", "refresh", "code", "code_verifier"), name="dispatch"
 )
 
 
+class JSONOnly(DefaultContentNegotiation):
+    """Answer JSON whatever the Accept header says (a browser gets JSON, not a 406)."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None):
+        return renderers[0], renderers[0].media_type
+
+
 @method_decorator(never_cache, name="dispatch")
 class PluginAPIView(APIView):
-    """Base of every plugin endpoint: the envelope for errors, 404 when disabled."""
+    """Base of every plugin endpoint: the envelope for errors, 404 when disabled, 413 for
+    a body over ``MAX_REQUEST_BYTES``, and the per-IP throttle of ``throttle_scope``."""
 
     parser_classes = [JSONParser, FormParser]
+    # JSON only, whatever the host project's DRF defaults (no browsable API pages).
+    renderer_classes = [JSONRenderer]
+    content_negotiation_class = JSONOnly
     authentication_classes: list[type] = []
     permission_classes = [AllowAny]
+    throttle_scope = ""  # each endpoint names its scope in THROTTLE_RATES
 
     def get_exception_handler(self) -> Any:
         return exception_handler
 
+    def get_throttles(self) -> list[PluginRateThrottle]:
+        return [PluginRateThrottle(self.throttle_scope)]
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        if not get_config().enabled:
+        config = get_config()
+        if not config.enabled:
             raise PluginDisabled()
+        check_body_size(request, config)  # before anything reads or parses the body
         super().initial(request, *args, **kwargs)
 
     def validated(self, serializer_class: type, request: Request) -> dict[str, Any]:
@@ -52,16 +74,34 @@ class ConnectView(PluginAPIView):
     """POST {"access_token"} or {"code", "code_verifier", "redirect_uri"}
     -> {"jwt", "refresh", "user"}."""
 
+    throttle_scope = "connect"
+
     def post(self, request: Request) -> Response:
         data = self.validated(ConnectSerializer, request)
         config = get_config()
-        if "code" in data:
-            connected = flows.connect_with_code(
-                data["code"], data["code_verifier"], data.get("redirect_uri"), config
-            )
-        else:
-            connected = flows.connect_with_access_token(data["access_token"], config)
+        flow = "code" if "code" in data else "access_token"
+        try:
+            if flow == "code":
+                connected = flows.connect_with_code(
+                    data["code"], data["code_verifier"], data.get("redirect_uri"), config
+                )
+            else:
+                connected = flows.connect_with_access_token(data["access_token"], config)
+        except SignInError as err:
+            if err.union_id:  # a known TikTok identity was refused: keep a record of it
+                signals.sign_in_failed.send(
+                    TikTokAccount, code=err.code, union_id=err.union_id, flow=flow, request=request
+                )
+            raise
         signed_in = connected.sign_in
+        signals.signed_in.send(
+            TikTokAccount,
+            account=signed_in.account,
+            user=signed_in.user,
+            created=signed_in.created,
+            flow=flow,
+            request=request,
+        )
         user = user_payload(signed_in.user, signed_in.account, signed_in.role)
         return Response({**connected.tokens, "user": user})
 
@@ -69,7 +109,8 @@ class ConnectView(PluginAPIView):
 class MeView(PluginAPIView):
     """GET with Authorization: Bearer <jwt> -> the user object."""
 
-    authentication_classes = [JWTAuthentication]
+    throttle_scope = "me"
+    authentication_classes = [PluginJWTAuthentication]
     permission_classes = [IsAuthenticated]
 
     def get(self, request: Request) -> Response:
@@ -82,6 +123,8 @@ class MeView(PluginAPIView):
 class RefreshView(PluginAPIView):
     """POST {"refresh"} -> a new {"jwt", "refresh"}; the old refresh token is spent."""
 
+    throttle_scope = "refresh"
+
     def post(self, request: Request) -> Response:
         data = self.validated(RefreshSerializer, request)
         return Response(tokens.rotate(data["refresh"]))
@@ -90,6 +133,8 @@ class RefreshView(PluginAPIView):
 @_SENSITIVE
 class LogoutView(PluginAPIView):
     """POST {"refresh"} -> 204; that refresh token no longer works."""
+
+    throttle_scope = "logout"
 
     def post(self, request: Request) -> Response:
         data = self.validated(RefreshSerializer, request)

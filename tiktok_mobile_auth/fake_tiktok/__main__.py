@@ -36,6 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--client-key", default=DEFAULT_CLIENT_KEY)
     parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
     parser.add_argument("--quiet", action="store_true", help="do not log requests to stderr")
+    parser.add_argument(
+        "--synthesize-users",
+        action="store_true",
+        help="accept act.synth.<name> tokens and synth-code.<name> codes for made-up users "
+        "(load tests: a new user per request without control calls)",
+    )
     return parser
 
 
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))  # exits with status 2
     if args.latency_ms < 0:
         parser.error("--latency-ms must not be negative")
-    state = State(args.client_key, args.client_secret)
+    state = State(args.client_key, args.client_secret, synthesize_users=args.synthesize_users)
     app = make_app(state, latency_ms=args.latency_ms)
     try:
         server = make_server(app, args.host, args.port, log_requests=not args.quiet)

@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from . import synthetic
 from .model import (
     ACCESS_TOKEN_INVALID,
     DEFAULT_CLIENT_KEY,
@@ -48,8 +49,10 @@ class State:
         refresh_expires_in: int = 31536000,
         code_ttl: int = 600,
         clock: Callable[[], float] = time.time,
+        synthesize_users: bool = False,
     ) -> None:
         self._lock = threading.Lock()
+        self.synthesize_users = synthesize_users  # see synthetic.py (load tests only)
         self._initial_app = (client_key, client_secret)
         self._initial_config = (access_expires_in, refresh_expires_in, code_ttl)
         self.clock = clock  # tests may swap it to move time forward
@@ -160,7 +163,7 @@ class State:
             client_key = self._check_client(form)
             if not form.get("code"):
                 raise OAuthError("invalid_request", MALFORMED)
-            code = self._codes.get(form["code"])
+            code = self._codes.get(form["code"]) or self._synthetic_code(form["code"])
             if code is None:
                 raise OAuthError("invalid_grant", "Authorization code is invalid.")
             if code.used:
@@ -217,10 +220,10 @@ class State:
     def user_info(self, access_token: str | None, fields_param: str | None) -> dict[str, Any]:
         """The requested fields the token's user has; raises :class:`ApiError`."""
         with self._lock:
-            grant = self._by_access.get(access_token or "")
+            grant = self._by_access.get(access_token or "") or self._synthetic_grant(access_token)
             if grant is None or self.clock() >= grant.access_expires_at:
                 raise ApiError(401, "access_token_invalid", ACCESS_TOKEN_INVALID)
-            user = self._users.get(grant.open_id)
+            user = self._users.get(grant.open_id) or self._synthetic_user(grant.open_id)
             if user is None:
                 raise ApiError(401, "access_token_invalid", ACCESS_TOKEN_INVALID)
             fields = [name.strip() for name in (fields_param or "").split(",") if name.strip()]
@@ -281,6 +284,21 @@ class State:
     def _require_user(self, open_id: str) -> None:
         if open_id not in self._users:
             raise ValueError(f"unknown user {open_id!r}")
+
+    def _synthetic_grant(self, access_token: str | None) -> Grant | None:
+        if not self.synthesize_users:
+            return None
+        return synthetic.grant(access_token, self.default_client_key, self.clock())
+
+    def _synthetic_user(self, open_id: str) -> dict[str, Any] | None:
+        return synthetic.user(open_id) if self.synthesize_users else None
+
+    def _synthetic_code(self, value: str) -> Code | None:
+        code = synthetic.code(value, self.default_client_key, self.clock())
+        if code is None or not self.synthesize_users:
+            return None
+        self._codes[value] = code  # stored, so it is single-use like any other code
+        return code
 
     def _check_client(self, form: Mapping[str, str]) -> str:
         client_key = form.get("client_key") or ""

@@ -1,0 +1,1 @@
+"""The benchmark: ``make bench`` (quick) or ``make bench-full``; see docs/PERFORMANCE.md."""

@@ -1,0 +1,266 @@
+"""``python -m bench.run [--mode quick|full]`` (or ``BENCH_MODE``): the benchmark.
+
+Starts PostgreSQL + Redis, the fake TikTok, the site and the floor under ``gunicorn.conf.py``
+(all on 127.0.0.1), drives them with wrk at each TikTok latency and concurrency of the mode,
+profiles a returning-user connect, then prints a table and writes ``docs/bench-results.json``,
+``docs/bench-throughput.png``, ``docs/bench-p99.png`` and ``docs/bench-profile.txt``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import requests
+
+from . import profile, report
+from .load import SCENARIOS, ensure_wrk, run_wrk
+from .procs import ROOT, MemorySampler, Server, Services, cpu_seconds, cpu_used
+
+POOL = 256  # returning users, signed up before the first measurement
+THROTTLED = ("authorize", "callback", "connect", "refresh", "logout", "me")
+
+
+@dataclass(frozen=True)
+class Mode:
+    seconds: int  # per measurement (wrk takes whole seconds)
+    sweep: dict[int, tuple[int, ...]]  # TikTok latency (ms) -> concurrencies (floor, returning)
+    others: dict[int, tuple[int, ...]]  # latency -> concurrencies for new users and callback
+    refresh: tuple[int, ...]  # concurrencies for token/refresh (no TikTok call: latency 0 only)
+    profile_seconds: int = 4
+    warmup_seconds: int = 2
+
+
+MODES = {
+    "quick": Mode(4, {0: (4, 16, 64), 200: (16, 64)}, {0: (16,), 200: (64,)}, (16,)),
+    "full": Mode(
+        15,
+        {0: (1, 4, 16, 32, 64, 128), 200: (1, 16, 64, 128, 256)},
+        {0: (16, 64), 200: (64,)},
+        (16, 64),
+        profile_seconds=10,
+        warmup_seconds=3,
+    ),
+}
+
+
+@dataclass
+class Bench:
+    mode: str
+    workdir: Path
+    run_id: str = field(default_factory=lambda: secrets.token_hex(3))
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.services = Services(self.workdir)
+        self.states_file = self.workdir / "states.txt"
+        self.servers: dict[str, Server] = {}
+
+    # -- set-up ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        urls = self.services.start()
+        fake_args = ("--workers", "1", "--threads", "256", "--keep-alive", "60")
+        fake_args += ("--worker-class", "gthread", "--log-level", "warning")
+        fake = Server(
+            "fake",
+            "bench.fake_app:application",
+            dict(os.environ),
+            self.workdir,
+            config=False,
+            args=fake_args,
+        ).start()
+        self.servers["fake"] = fake
+        env = self.site_env(urls, fake.url)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        self.servers["site"] = Server("site", "cms_site.wsgi:application", env, self.workdir)
+        self.servers["floor"] = Server("floor", "bench.floor:application", env, self.workdir)
+        self.servers["site"].start()
+        self.servers["floor"].start()
+
+    def site_env(self, urls: dict[str, str], fake_url: str) -> dict[str, str]:
+        static = self.workdir / "static"
+        static.mkdir(exist_ok=True)
+        return {
+            **os.environ,
+            **urls,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "DJANGO_VAR_DIR": str(self.workdir / "var"),
+            "DJANGO_STATIC_ROOT": str(static),
+            "BENCH_TIKTOK_URL": fake_url,
+            "TIKTOK_ENABLED": "true",
+            "TIKTOK_CLIENT_KEY": "fake-client-key",
+            "TIKTOK_CLIENT_SECRET": "fake-client-secret",
+            "TIKTOK_CALLBACK_URL": "https://cms.example.com/api/tiktok-auth-mobile/callback",
+            "TIKTOK_REDIRECT_APP_URL": "https://app.example.com/tiktok/done",
+            # The bench brings its own TikTok access tokens (made up by the fake), like the
+            # Strapi-style apps that send one: accept any token TikTok vouches for.
+            "TIKTOK_ACCESS_TOKEN_POLICY": "any",
+            # All the load comes from 127.0.0.1: limits far above it keep the throttle's
+            # work (its cache round trips) in the measurement without ever refusing.
+            **{f"TIKTOK_THROTTLE_{scope.upper()}": "10000000/min" for scope in THROTTLED},
+        }
+
+    def stop(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+        self.services.stop()
+
+    # -- measuring -------------------------------------------------------------------
+
+    def set_latency(self, ms: int) -> None:
+        url = self.servers["fake"].url + "/_bench/latency"
+        requests.post(url, json={"ms": ms}, timeout=10).raise_for_status()
+
+    def sign_up_pool(self) -> Path:
+        """Connect every pool user once; return a file of their new refresh tokens."""
+        url = self.servers["site"].url + SCENARIOS["connect_returning"].path
+
+        def connect(i: int) -> str:
+            body = {"access_token": f"{self.returning_prefix}{i}"}
+            response = requests.post(url, json=body, timeout=30)
+            response.raise_for_status()
+            return response.json()["refresh"]
+
+        with ThreadPoolExecutor(32) as pool:
+            tokens = list(pool.map(connect, range(POOL)))
+        path = self.workdir / f"refresh-{secrets.token_hex(3)}.txt"
+        path.write_text("\n".join(tokens) + "\n")
+        return path
+
+    @property
+    def returning_prefix(self) -> str:
+        return f"act.synth.{self.run_id}-ret-"
+
+    def scenario_env(self, name: str, latency: int, concurrency: int) -> dict[str, str]:
+        tag = f"{self.run_id}-{name}-l{latency}-c{concurrency}-{secrets.token_hex(2)}-"
+        if name in ("floor", "connect_returning"):
+            return {"BENCH_TOKEN_PREFIX": self.returning_prefix, "BENCH_POOL": str(POOL)}
+        if name == "connect_new":
+            return {"BENCH_TOKEN_PREFIX": f"act.synth.{tag}"}
+        if name == "authorize":  # its states feed the callback run that follows it
+            self.states_file = self.workdir / f"states-{tag}.txt"
+            return {"BENCH_STATES_FILE": str(self.states_file)}
+        if name == "callback":
+            return {
+                "BENCH_CODE_PREFIX": f"synth-code.{tag}",
+                "BENCH_STATES_FILE": str(self.states_file),
+            }
+        return {"BENCH_TOKENS_FILE": str(self.sign_up_pool())}
+
+    def measure(self, name: str, latency: int, concurrency: int, seconds: float) -> None:
+        scenario = SCENARIOS[name]
+        server = self.servers[scenario.server]
+        env = self.scenario_env(name, latency, concurrency)
+        groups = {
+            "server": server.processes,
+            "db": self.services.processes,
+            "fake": self.servers["fake"].processes,
+        }
+        before = {key: cpu_seconds(procs()) for key, procs in groups.items()}
+        machine_before = psutil.cpu_times()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        with MemorySampler(server) as memory:
+            result = run_wrk(scenario, server.url, concurrency, seconds, env)
+        elapsed = time.monotonic() - started
+        used = {key: cpu_used(before[key], cpu_seconds(procs())) for key, procs in groups.items()}
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used["loadgen"] = (children.ru_utime + children.ru_stime) - (
+            children_before.ru_utime + children_before.ru_stime
+        )
+        machine = _busy_seconds(machine_before, psutil.cpu_times())
+        row = report.row(name, latency, concurrency, result, used, memory, machine, elapsed)
+        self.rows.append(row)
+        print(report.line(row), flush=True)
+
+    def warm_up(self, latency: int, concurrency: int, seconds: float) -> None:
+        """Untimed load on both servers: opens every thread's database and TikTok connections."""
+        for name in ("connect_returning", "floor"):
+            scenario = SCENARIOS[name]
+            env = self.scenario_env(name, latency, concurrency)
+            run_wrk(scenario, self.servers[scenario.server].url, concurrency, seconds, env)
+
+
+def _busy_seconds(before: Any, after: Any) -> float:
+    busy = 0.0
+    for name in ("user", "nice", "system", "irq", "softirq", "steal"):
+        busy += getattr(after, name, 0.0) - getattr(before, name, 0.0)
+    return busy
+
+
+def plan(mode: Mode) -> list[tuple[int, str, int]]:
+    """(latency, scenario, concurrency) in the order they run."""
+    steps = []
+    for latency, sweep in mode.sweep.items():
+        for concurrency in sweep:
+            steps += [(latency, "floor", concurrency), (latency, "connect_returning", concurrency)]
+        for concurrency in mode.others.get(latency, ()):
+            steps += [
+                (latency, name, concurrency) for name in ("connect_new", "authorize", "callback")
+            ]
+        if latency == 0:
+            steps += [(0, "refresh", concurrency) for concurrency in mode.refresh]
+    return steps
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--mode", choices=sorted(MODES), default=os.environ.get("BENCH_MODE"))
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    args = parser.parse_args(argv)
+    mode_name = args.mode or "quick"
+    mode = MODES[mode_name]
+    ensure_wrk()
+    workdir = Path(tempfile.mkdtemp(prefix="tma-bench-"))
+    workdir.chmod(0o755)  # PostgreSQL runs as the postgres user under it
+    bench = Bench(mode_name, workdir)
+    print(f"bench: {mode_name} mode, work directory {workdir}", flush=True)
+    print(report.HEADER, flush=True)
+    try:
+        bench.start()
+        bench.sign_up_pool()
+        current = None
+        for latency, name, concurrency in plan(mode):
+            if latency != current:
+                bench.set_latency(latency)
+                bench.warm_up(latency, max(mode.sweep[latency]), mode.warmup_seconds)
+                current = latency
+            bench.measure(name, latency, concurrency, mode.seconds)
+        bench.set_latency(0)
+        profiled = profile.run(bench, mode.profile_seconds)
+    except BaseException:
+        args.keep = True
+        raise
+    finally:
+        bench.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+        else:
+            print(f"bench: logs kept in {workdir}", file=sys.stderr)
+    report.write(args.out, mode_name, mode, bench.rows, profiled)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

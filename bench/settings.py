@@ -1,0 +1,20 @@
+"""Django settings of the benchmarked site: production's, plus the bench's query counter.
+
+``production.py`` refuses a TikTok URL that is not https, and the fake TikTok listens on plain
+http on loopback; so the bench passes the fake's URL as ``BENCH_TIKTOK_URL`` and sets it here,
+after production's check ran. Nothing else differs from production.
+"""
+
+import os
+
+from cms_site.settings.production import *  # noqa: F403
+from cms_site.settings.production import MIDDLEWARE, TIKTOK_MOBILE_AUTH
+
+TIKTOK_MOBILE_AUTH = {
+    **TIKTOK_MOBILE_AUTH,
+    "API_BASE_URL": os.environ["BENCH_TIKTOK_URL"],
+    "AUTH_BASE_URL": os.environ["BENCH_TIKTOK_URL"],
+}
+
+# Outermost, so it counts the queries of every other middleware too.
+MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]

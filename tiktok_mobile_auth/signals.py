@@ -1,0 +1,13 @@
+"""Signals sent by the sign-in endpoints (the plugin records sign-ins through them; host
+projects can listen too).
+
+signed_in: sender=TikTokAccount, account, user, created (bool), flow ("access_token",
+    "code", "admin"), request.
+sign_in_failed: sender=TikTokAccount, code (the stable error code), union_id (str),
+    flow, request.
+"""
+
+from django.dispatch import Signal
+
+signed_in = Signal()
+sign_in_failed = Signal()
