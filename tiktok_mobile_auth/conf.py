@@ -253,3 +253,36 @@ def get_config(*, offline: bool = False) -> TikTokConfig:
         throttle_rates={**DEFAULTS["THROTTLE_RATES"], **(v["THROTTLE_RATES"] or {})},
         max_request_bytes=int(v["MAX_REQUEST_BYTES"]),
     )
+
+
+SECRET_KEYS = frozenset({"CLIENT_SECRET", "ENCRYPTION_KEYS"})
+
+
+def describe(*, offline: bool = False) -> list[tuple[str, str, str]]:
+    """(key, value as shown to an operator, where it comes from) for every key, secrets
+    masked: what ``manage.py tiktok_auth_check`` prints."""
+    found = values_by_source(offline=offline)
+    rows = []
+    for key, default in DEFAULTS.items():
+        if key == "CONFIG_SOURCES":
+            continue
+        source, value = "default", default
+        for path, values in found:
+            if key in values:
+                source, value = _source_label(path, key), values[key]
+                break
+        if key in SECRET_KEYS:
+            shown = f"set ({len(value)} items)" if isinstance(value, list | tuple) else "set"
+            shown = shown if value else "not set"
+        else:
+            shown = repr(value)
+        rows.append((key, shown, source))
+    return rows
+
+
+def _source_label(path: str, key: str) -> str:
+    if path.endswith(".django_settings_source"):
+        return f"environment / settings: {setting_label(key)}"
+    if path.endswith(".panel_source"):
+        return "Wagtail admin: Settings → TikTok sign-in"
+    return path

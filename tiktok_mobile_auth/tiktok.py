@@ -205,6 +205,15 @@ class TikTokClient:
             raise TikTokBadResponse("TikTok's user info has no user.", log_id=_log_id(body))
         return _profile(user)
 
+    def ping(self) -> int:
+        """Reach the API base with an unauthenticated user-info call; return the HTTP status.
+
+        A JSON 401 means TikTok (or the fake) is there and answering. Raises
+        :class:`TikTokUnavailable` or :class:`TikTokBadResponse` otherwise.
+        """
+        status, _body = self._call("GET", USER_INFO_PATH, params={"fields": "open_id"})
+        return status
+
     # -- transport -----------------------------------------------------------------
 
     def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
