@@ -38,7 +38,7 @@ def test_panel_values_are_attributed_to_the_admin_panel(settings):
     with pytest.raises(CommandError) as raised:
         call_command("tiktok_auth_check", stdout=out)
     assert "TIKTOK_CLIENT_SECRET" in str(raised.value)  # still missing: non-zero exit
-    [line] = [line for line in out.getvalue().splitlines() if "CLIENT_KEY " in line]
+    [line] = [ln for ln in out.getvalue().splitlines() if ln.strip().startswith("CLIENT_KEY ")]
     assert "'from-panel'" in line and "Wagtail admin: Settings" in line
 
 
