@@ -138,8 +138,14 @@ def test_the_database_keeps_a_hash_of_our_state_and_the_verifier_of_the_challeng
     assert row.used_at is None
 
 
+@pytest.fixture
+def in_database(settings):
+    """Attempts in the database, where a test can count them (even when the cache is Redis)."""
+    configure(settings, STORAGE="database")
+
+
 @pytest.mark.parametrize("state", ["x" * 513, "a\x00b", "line\nbreak"])
-def test_an_unusable_app_state_is_refused_before_anything_is_stored(browser, state):
+def test_an_unusable_app_state_is_refused_before_anything_is_stored(browser, in_database, state):
     params = app_params(authorize(browser, state=state))
     assert params["error"] == "invalid_request"
     assert "state" not in params
@@ -147,7 +153,7 @@ def test_an_unusable_app_state_is_refused_before_anything_is_stored(browser, sta
 
 
 @pytest.mark.parametrize("state", ["x" * 512, "üñí✓ 東京 &=?#", "s"])
-def test_any_printable_app_state_up_to_512_characters_is_taken(browser, state):
+def test_any_printable_app_state_up_to_512_characters_is_taken(browser, in_database, state):
     started(browser, state)
     assert LoginAttempt.objects.get().app_state == state
 
@@ -167,7 +173,7 @@ def test_no_app_link_gives_a_503_envelope(browser, settings):
         ("CALLBACK_URL", "TIKTOK_CALLBACK_URL"),
     ],
 )
-def test_missing_settings_go_back_to_the_app_named(browser, settings, key, env):
+def test_missing_settings_go_back_to_the_app_named(browser, settings, in_database, key, env):
     configure(settings, **{key: ""})
     params = app_params(authorize(browser, state="a"))
     assert params["error"] == "server_misconfigured"

@@ -152,3 +152,50 @@ def test_a_per_process_cache_with_the_admin_panel_is_a_warning(settings, tmp_pat
         }
     }
     assert check_configuration() == []
+
+
+# -- the state, token and throttling policies (check_sign_in_policy) --------------------
+
+
+def policy_ids(settings, **values) -> list[str]:
+    from tiktok_mobile_auth.checks import check_sign_in_policy
+
+    settings.TIKTOK_MOBILE_AUTH = {**GOOD, **values}
+    return [message.id for message in check_sign_in_policy()]
+
+
+def test_the_secure_defaults_pass_the_policy_check(settings):
+    assert policy_ids(settings) == []
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"ALLOW_APP_STATE": True}, ["tiktok_mobile_auth.W006"]),
+        ({"ACCESS_TOKEN_POLICY": "any"}, ["tiktok_mobile_auth.W007"]),
+        ({"ACCESS_TOKEN_POLICY": " ANY "}, ["tiktok_mobile_auth.W007"]),
+        ({"ACCESS_TOKEN_POLICY": "minted"}, []),
+        ({"ACCESS_TOKEN_POLICY": "strict"}, ["tiktok_mobile_auth.E007"]),
+        ({"THROTTLE_RATES": {"connect": "fast"}}, ["tiktok_mobile_auth.E008"]),
+        ({"THROTTLE_RATES": {"connect": "off", "me": "10/s"}}, []),
+        ({"STORAGE": "memory"}, ["tiktok_mobile_auth.E009"]),
+        ({"STORAGE": "database"}, []),
+        ({"STORAGE": "cache"}, ["tiktok_mobile_auth.W008"]),  # the tests' LocMemCache
+    ],
+)
+def test_each_weaker_or_wrong_policy_has_its_own_id(settings, values, expected):
+    if values.get("STORAGE") == "cache" and "redis" in settings.CACHES["default"]["BACKEND"]:
+        expected = []  # with Redis (CI) the cache is shared: nothing to warn about
+    assert policy_ids(settings, **values) == expected
+
+
+def test_the_compatibility_mode_warns_about_both(settings):
+    values = {"ALLOW_APP_STATE": True, "ACCESS_TOKEN_POLICY": "any"}
+    assert policy_ids(settings, **values) == [
+        "tiktok_mobile_auth.W006",
+        "tiktok_mobile_auth.W007",
+    ]
+
+
+def test_the_policy_check_is_silent_when_disabled(settings):
+    assert policy_ids(settings, ENABLED=False, ALLOW_APP_STATE=True, STORAGE="x") == []

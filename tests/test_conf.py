@@ -203,3 +203,49 @@ def test_repr_never_shows_the_secret(settings):
 def test_a_single_timeout_number_is_used_for_connect_and_read(settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "TIMEOUT": 4}
     assert get_config().timeout == (4.0, 4.0)
+
+
+# -- the sign-in policies (issue 4) ------------------------------------------------------
+
+
+def test_the_policies_default_to_the_secure_choices(settings):
+    settings.TIKTOK_MOBILE_AUTH = {}
+    config = get_config()
+    assert config.allow_app_state is False
+    assert config.access_token_policy == "minted"
+    assert config.login_attempt_ttl == 600
+    assert config.storage == "auto"
+    assert config.max_request_bytes == 16 * 1024
+    assert config.throttle_rates == DEFAULTS["THROTTLE_RATES"]
+
+
+def test_policy_values_are_normalised_and_rates_merge_over_the_defaults(settings):
+    settings.TIKTOK_MOBILE_AUTH = {
+        "ACCESS_TOKEN_POLICY": " Any ",
+        "STORAGE": "Cache",
+        "THROTTLE_RATES": {"connect": "10/min"},
+    }
+    config = get_config()
+    assert (config.access_token_policy, config.storage) == ("any", "cache")
+    assert config.throttle_rates == {**DEFAULTS["THROTTLE_RATES"], "connect": "10/min"}
+
+
+def test_the_site_settings_read_the_new_environment_variables(monkeypatch):
+    """cms_site's settings map TIKTOK_ALLOW_APP_STATE, TIKTOK_ACCESS_TOKEN_POLICY and one
+    TIKTOK_THROTTLE_<SCOPE> per scope into the dict."""
+    import importlib
+
+    import cms_site.settings.base as base
+
+    monkeypatch.setenv("TIKTOK_ALLOW_APP_STATE", "true")
+    monkeypatch.setenv("TIKTOK_ACCESS_TOKEN_POLICY", "any")
+    monkeypatch.setenv("TIKTOK_THROTTLE_CONNECT", "30/min")
+    monkeypatch.setenv("TIKTOK_THROTTLE_ME", "off")
+    try:
+        values = importlib.reload(base).TIKTOK_MOBILE_AUTH
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+    assert values["ALLOW_APP_STATE"] is True
+    assert values["ACCESS_TOKEN_POLICY"] == "any"
+    assert values["THROTTLE_RATES"] == {"connect": "30/min", "me": "off"}

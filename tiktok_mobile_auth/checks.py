@@ -193,8 +193,10 @@ def check_sign_in_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.
         except ValueError:
             messages.append(
                 checks.Error(
-                    f"The throttle rate {rate!r} of {scope!r} is not a rate.",
-                    hint=f"Set {setting_label('THROTTLE_RATES')} to e.g. '120/min' or 'off'.",
+                    f"The throttle rate {rate!r} of {scope!r} is not a rate "
+                    "(the default is used instead).",
+                    hint=f"Set TIKTOK_THROTTLE_{scope.upper()} (TIKTOK_MOBILE_AUTH"
+                    f"['THROTTLE_RATES']['{scope}']) to e.g. '120/min', or 'off'.",
                     id="tiktok_mobile_auth.E008",
                 )
             )

@@ -61,7 +61,14 @@ class PluginAPIView(APIView):
         if not config.enabled:
             raise PluginDisabled()
         check_body_size(request, config)  # before anything reads or parses the body
+        # Throttle first: DRF's own order (authentication, permissions, then throttles)
+        # would let a flood of missing or forged JWTs through uncounted. The throttle keys
+        # on the client IP alone, so it needs nothing from authentication.
+        APIView.check_throttles(self, request)
         super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request: Request) -> None:
+        """Done at the start of :meth:`initial`; DRF's later call must not count twice."""
 
     def validated(self, serializer_class: type, request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data)

@@ -1,0 +1,102 @@
+"""The record of the TikTok access tokens this server obtained, in both stores."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from tiktok_mobile_auth import minted, storage
+from tiktok_mobile_auth.conf import get_config
+from tiktok_mobile_auth.exceptions import TokenNotIssuedHere
+from tiktok_mobile_auth.models import MintedToken
+from tiktok_mobile_auth.tiktok import TokenGrant
+
+from .test_callback import configure
+
+pytestmark = pytest.mark.django_db
+
+
+def grant(token="act.ours", open_id="open-alice", expires_in=3600) -> TokenGrant:
+    return TokenGrant(token, open_id=open_id, scopes=(), expires_in=expires_in)
+
+
+@pytest.fixture(params=["database", "cache"])
+def config(request, settings):
+    configure(settings, STORAGE=request.param)
+    return get_config()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    offset = [timedelta()]
+    real_now = storage.now
+    monkeypatch.setattr(storage, "now", lambda: real_now() + offset[0])
+
+    def advance(seconds: float) -> None:
+        offset[0] += timedelta(seconds=seconds)
+
+    return advance
+
+
+def test_a_recorded_token_gives_its_open_id(config):
+    minted.record(grant(), config)
+    assert minted.open_id_of("act.ours", config) == "open-alice"
+
+
+def test_an_unknown_token_is_not_issued_here(config):
+    minted.record(grant(), config)
+    with pytest.raises(TokenNotIssuedHere) as caught:
+        minted.open_id_of("act.someone-elses", config)
+    assert caught.value.code == "tiktok_token_not_issued_here"
+
+
+def test_a_token_is_accepted_only_until_tiktoks_expires_in(config, clock):
+    minted.record(grant(expires_in=7200), config)
+    clock(7190)
+    assert minted.open_id_of("act.ours", config) == "open-alice"
+    clock(20)
+    with pytest.raises(TokenNotIssuedHere):
+        minted.open_id_of("act.ours", config)
+
+
+def test_without_expires_in_the_shortest_documented_lifetime_applies(config, clock):
+    minted.record(grant(expires_in=0), config)
+    clock(minted.FALLBACK_LIFETIME - 10)
+    assert minted.open_id_of("act.ours", config)
+    clock(20)
+    with pytest.raises(TokenNotIssuedHere):
+        minted.open_id_of("act.ours", config)
+
+
+def test_recording_the_same_token_twice_is_harmless(config):
+    minted.record(grant(), config)
+    minted.record(grant(open_id="open-alice"), config)
+    assert minted.open_id_of("act.ours", config) == "open-alice"
+
+
+def test_only_a_hash_is_stored(settings):
+    configure(settings, STORAGE="database")
+    minted.record(grant(), get_config())
+    row = MintedToken.objects.get()
+    assert row.token_hash == hashlib.sha256(b"act.ours").hexdigest()
+    assert "act.ours" not in str(MintedToken.objects.values().get())
+    configure(settings, STORAGE="cache")
+    minted.record(grant(), get_config())
+    assert cache.get(f"tiktok_mobile_auth:minted:{row.token_hash}")[0] == "open-alice"
+    if hasattr(cache, "_cache"):  # LocMemCache
+        assert not any("act.ours" in key for key in cache._cache)
+
+
+def test_expired_rows_are_pruned_by_the_next_record(settings, clock):
+    configure(settings, STORAGE="database")
+    config = get_config()
+    minted.record(grant("act.old", expires_in=60), config)
+    minted.record(grant("act.long", expires_in=86400), config)
+    clock(120)
+    minted.record(grant("act.new"), config)
+    assert MintedToken.objects.count() == 2
+    with pytest.raises(TokenNotIssuedHere):
+        minted.open_id_of("act.old", config)
