@@ -42,15 +42,18 @@ class Attempt:
 
     app_state: str | None
     code_verifier: str | None = field(default=None, repr=False)
+    purpose: str = "app"  # or "admin": the Wagtail admin sign-in (admin_login.py)
 
 
 @sensitive_variables("code_verifier", "state")
-def start(app_state: str | None, code_verifier: str, config: TikTokConfig) -> str:
+def start(
+    app_state: str | None, code_verifier: str, config: TikTokConfig, *, purpose: str = "app"
+) -> str:
     """Record a new attempt and return the ``state`` to send to TikTok."""
     state = secrets.token_urlsafe(32)
     expires_at = storage.now() + timedelta(seconds=config.login_attempt_ttl)
     store = _CacheStore() if storage.uses_cache(config) else _DatabaseStore()
-    store.create(storage.digest(state), app_state or "", code_verifier, expires_at)
+    store.create(storage.digest(state), app_state or "", code_verifier, expires_at, purpose)
     return state
 
 
@@ -68,10 +71,13 @@ def consume(state: str | None, config: TikTokConfig) -> Attempt:
 
 
 class _DatabaseStore:
-    def create(self, state_hash: str, app_state: str, verifier: str, expires_at: Any) -> None:
+    def create(
+        self, state_hash: str, app_state: str, verifier: str, expires_at: Any, purpose: str
+    ) -> None:
         LoginAttempt.objects.filter(expires_at__lt=storage.now() - KEEP_SPENT).delete()
         LoginAttempt.objects.create(
             state_hash=state_hash,
+            purpose=purpose,
             app_state=app_state,
             code_verifier=verifier,
             expires_at=expires_at,
@@ -84,7 +90,7 @@ class _DatabaseStore:
         if not won:
             raise SpentState() if rows.exists() else UnknownState()
         row = rows.get()
-        return Attempt(row.app_state or None, row.code_verifier)
+        return Attempt(row.app_state or None, row.code_verifier, row.purpose)
 
 
 class _CacheStore:
@@ -92,9 +98,12 @@ class _CacheStore:
     def _key(state_hash: str) -> str:
         return f"{storage.CACHE_PREFIX}attempt:{state_hash}"
 
-    def create(self, state_hash: str, app_state: str, verifier: str, expires_at: Any) -> None:
+    def create(
+        self, state_hash: str, app_state: str, verifier: str, expires_at: Any, purpose: str
+    ) -> None:
         timeout = (expires_at - storage.now() + KEEP_SPENT).total_seconds()
         value = {
+            "purpose": purpose,
             "app_state": app_state,
             "code_verifier": verifier,
             "expires_at": expires_at.timestamp(),
@@ -114,4 +123,4 @@ class _CacheStore:
             raise SpentState()
         if remaining <= 0:
             raise SpentState()
-        return Attempt(value["app_state"] or None, value["code_verifier"])
+        return Attempt(value["app_state"] or None, value["code_verifier"], value["purpose"])

@@ -27,7 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
-from . import flows
+from . import admin_login, flows
 from .api.errors import json_error
 from .api.throttles import throttled_response
 from .conf import BASIC_SCOPE, TikTokConfig, get_config, setting_label
@@ -56,6 +56,11 @@ def _param(request: HttpRequest, name: str) -> str:
 
 def _refused(request: HttpRequest, scope: str) -> HttpResponse | None:
     """The envelope answer when the request cannot be served at all, else None."""
+    return _refused_early(request, scope) or _no_app_link(scope)
+
+
+def _refused_early(request: HttpRequest, scope: str) -> HttpResponse | None:
+    """Wrong method, plugin disabled, or throttled: the envelope answer, else None."""
     # GET only: a HEAD from a link scanner or prefetcher must not spend a code or a state.
     if request.method != "GET":
         response = json_error(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
@@ -64,10 +69,12 @@ def _refused(request: HttpRequest, scope: str) -> HttpResponse | None:
     config = get_config()
     if not config.enabled:
         return json_error(404, "TikTok sign-in is disabled on this server.", "plugin_disabled")
-    throttled = throttled_response(request, scope)
-    if throttled is not None:
-        return throttled
-    if not config.redirect_app_url:
+    return throttled_response(request, scope)
+
+
+def _no_app_link(scope: str) -> HttpResponse | None:
+    """The envelope answer when there is no app link to redirect to, else None."""
+    if not get_config().redirect_app_url:
         logger.error(
             "TikTok %s: no app link configured; set %s.", scope, setting_label("REDIRECT_APP_URL")
         )
@@ -121,7 +128,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 @never_cache
 @sensitive_variables("code", "grant", "attempt")
 def callback(request: HttpRequest) -> HttpResponse:
-    refused = _refused(request, "callback")
+    refused = _refused_early(request, "callback")
     if refused is not None:
         return refused
     config = get_config()
@@ -132,7 +139,12 @@ def callback(request: HttpRequest) -> HttpResponse:
         )
     except InvalidState as err:
         logger.warning("TikTok callback: refused state (%s).", type(err).__name__)
-        return _to_app(config, None, err.code, err.message)
+        return _no_app_link("callback") or _to_app(config, None, err.code, err.message)
+    if attempt.purpose == admin_login.PURPOSE:  # an editor signing in to the Wagtail admin
+        return admin_login.finish(request, attempt, config)
+    no_app_link = _no_app_link("callback")
+    if no_app_link is not None:
+        return no_app_link
     app_state = attempt.app_state
 
     tiktok_error = _param(request, "error")

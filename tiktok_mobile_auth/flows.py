@@ -104,11 +104,21 @@ def connect_with_code(
     if redirect_uri not in allowed:
         raise RedirectUriNotAllowed()
     grant = exchange_code(code, config, redirect_uri=redirect_uri, code_verifier=code_verifier)
+    signed_in = sign_in_with_grant(grant, config)
+    return Connected(signed_in, tokens.issue_pair(signed_in.user))
+
+
+@sensitive_variables("grant")
+def sign_in_with_grant(grant: TokenGrant, config: TikTokConfig) -> accounts.SignIn:
+    """The user behind a token this server just obtained from a code exchange.
+
+    Raises :class:`IdentityMismatch` when user info answers for another ``open_id`` than
+    the exchange did, the TikTok client's errors and the account errors.
+    """
     profile = fetch_profile(TikTokClient(config), grant.access_token, grant.scopes)
     if profile.open_id != grant.open_id:
         raise IdentityMismatch()
-    signed_in = accounts.sign_in(profile, scopes=grant.scopes, config=config)
-    return Connected(signed_in, tokens.issue_pair(signed_in.user))
+    return accounts.sign_in(profile, scopes=grant.scopes, config=config)
 
 
 def require(config: TikTokConfig, *keys: str) -> None:
@@ -157,14 +167,16 @@ def exchange_callback_code(
 
 
 @sensitive_variables("code_verifier")
-def start_authorization(app_state: str | None, config: TikTokConfig) -> str:
+def start_authorization(
+    app_state: str | None, config: TikTokConfig, *, purpose: str = "app"
+) -> str:
     """Start a login attempt; return TikTok's consent URL (our state, a hex S256 challenge).
 
     Raises :class:`NotConfigured` naming what is missing, before anything is stored.
     """
     require(config, "CLIENT_KEY", "CLIENT_SECRET", "CALLBACK_URL")
     code_verifier = authorize.new_code_verifier()
-    state = attempts.start(app_state, code_verifier, config)
+    state = attempts.start(app_state, code_verifier, config, purpose=purpose)
     challenge = authorize.code_challenge(code_verifier)
     return authorize.authorize_url(config, state=state, challenge=challenge)
 

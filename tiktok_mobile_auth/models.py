@@ -137,6 +137,9 @@ class LoginAttempt(models.Model):
     """
 
     state_hash = models.CharField(max_length=64, unique=True)
+    # "app": the mobile flow, ending at the app link; "admin": the Wagtail admin sign-in,
+    # whose app_state is the same-site path to return to.
+    purpose = models.CharField(max_length=16, default="app")
     app_state = models.CharField(max_length=512, blank=True)
     code_verifier = models.CharField(max_length=128)
     created_at = models.DateTimeField(auto_now_add=True)
