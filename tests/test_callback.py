@@ -122,14 +122,24 @@ def test_the_app_links_fragment_is_kept_after_the_query(browser, tiktok, setting
     assert location == f"{APP}?access_token=act.fresh-token&state=s1#done"
 
 
-def test_a_custom_scheme_app_link_works(browser, tiktok, settings):
-    configure(settings, REDIRECT_APP_URL="myapp://auth")
+def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok, settings):
+    configure(settings, REDIRECT_APP_URL="myapp://auth", ALLOW_CUSTOM_SCHEME=True)
     tiktok.post(TOKEN_URL, json=token_reply())
     response = callback(browser)
     assert app_params(response, app="myapp://auth") == {
         "access_token": "act.fresh-token",
         "state": "s1",
     }
+
+
+def test_a_custom_scheme_app_link_is_refused_unless_allowed(browser, tiktok, settings):
+    configure(settings, REDIRECT_APP_URL="myapp://auth")
+    response = callback(browser)
+    assert response.status_code == 503
+    error = error_of(response)
+    assert error["details"]["code"] == "server_misconfigured"
+    assert "TIKTOK_ALLOW_CUSTOM_SCHEME" in error["message"]
+    assert not tiktok.calls
 
 
 def test_the_code_is_decoded_exactly_once(browser, tiktok):

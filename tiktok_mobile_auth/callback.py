@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
@@ -73,18 +74,28 @@ def _refused_early(request: HttpRequest, scope: str) -> HttpResponse | None:
 
 
 def _no_app_link(scope: str) -> HttpResponse | None:
-    """The envelope answer when there is no app link to redirect to, else None."""
-    if not get_config().redirect_app_url:
-        logger.error(
-            "TikTok %s: no app link configured; set %s.", scope, setting_label("REDIRECT_APP_URL")
+    """The envelope answer when there is no usable app link to redirect to, else None.
+
+    A custom-scheme link (``myapp://``) is usable only when explicitly allowed: any app can
+    claim such a scheme and would receive the TikTok token (system check E005 says so too).
+    """
+    config = get_config()
+    if not config.redirect_app_url:
+        problem = f"set {setting_label('REDIRECT_APP_URL')}"
+    elif (
+        urlsplit(config.redirect_app_url).scheme not in ("http", "https")
+        and not config.allow_custom_scheme
+    ):
+        problem = (
+            f"the custom-scheme app link needs {setting_label('ALLOW_CUSTOM_SCHEME')}, "
+            "or use a universal link / App Link"
         )
-        return json_error(
-            503,
-            "TikTok sign-in is not configured on this server: set "
-            f"{setting_label('REDIRECT_APP_URL')}.",
-            "server_misconfigured",
-        )
-    return None
+    else:
+        return None
+    logger.error("TikTok %s: the app link is not usable: %s.", scope, problem)
+    return json_error(
+        503, f"TikTok sign-in is not configured on this server: {problem}.", "server_misconfigured"
+    )
 
 
 def _to_app(config: TikTokConfig, state: str | None, code: str, description: str) -> HttpResponse:
