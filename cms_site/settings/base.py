@@ -195,6 +195,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {
         "tiktok_mobile_auth": {"level": env.str("TIKTOK_LOG_LEVEL", default="INFO")},
+        # Django's own default config also prints "django" records in DEBUG: print them once.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # runserver's request lines, without query strings (they can carry OAuth codes).
         "django.server": {"handlers": ["server"], "level": "INFO", "propagate": False},
     },
