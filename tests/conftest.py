@@ -48,6 +48,32 @@ def _fresh_cache() -> Iterator[None]:
     cache.clear()
 
 
+@pytest.fixture(params=["database", "cache"])
+def storage_config(request, settings):
+    """The configuration with STORAGE set to each store in turn (attempts, minted tokens)."""
+    from tiktok_mobile_auth.conf import get_config
+
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "STORAGE": request.param}
+    return get_config()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock(seconds)`` moves the plugin's clock (storage.now) forward."""
+    from datetime import timedelta
+
+    from tiktok_mobile_auth import storage
+
+    offset = [timedelta()]
+    real_now = storage.now
+    monkeypatch.setattr(storage, "now", lambda: real_now() + offset[0])
+
+    def advance(seconds: float) -> None:
+        offset[0] += timedelta(seconds=seconds)
+
+    return advance
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

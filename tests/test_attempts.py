@@ -7,7 +7,6 @@ in CI), so the Redis path runs there. The database race needs PostgreSQL.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -25,22 +24,9 @@ pytestmark = pytest.mark.django_db
 VERIFIER = "v" * 64
 
 
-@pytest.fixture(params=["database", "cache"])
-def config(request, settings):
-    configure(settings, STORAGE=request.param)
-    return get_config()
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    offset = [timedelta()]
-    real_now = storage.now
-    monkeypatch.setattr(storage, "now", lambda: real_now() + offset[0])
-
-    def advance(seconds: float) -> None:
-        offset[0] += timedelta(seconds=seconds)
-
-    return advance
+def config(storage_config):
+    return storage_config
 
 
 def test_an_attempt_is_consumed_once(config):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 
-from tiktok_mobile_auth import minted, storage
+from tiktok_mobile_auth import minted
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import TokenNotIssuedHere
 from tiktok_mobile_auth.models import MintedToken
@@ -23,22 +22,9 @@ def grant(token="act.ours", open_id="open-alice", expires_in=3600) -> TokenGrant
     return TokenGrant(token, open_id=open_id, scopes=(), expires_in=expires_in)
 
 
-@pytest.fixture(params=["database", "cache"])
-def config(request, settings):
-    configure(settings, STORAGE=request.param)
-    return get_config()
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    offset = [timedelta()]
-    real_now = storage.now
-    monkeypatch.setattr(storage, "now", lambda: real_now() + offset[0])
-
-    def advance(seconds: float) -> None:
-        offset[0] += timedelta(seconds=seconds)
-
-    return advance
+def config(storage_config):
+    return storage_config
 
 
 def test_a_recorded_token_gives_its_open_id(config):
