@@ -1,0 +1,137 @@
+"""What the browser tests do in the Wagtail admin, and on the API beside it.
+
+Helpers take a Playwright ``Page`` whose context has the site as its ``base_url`` (see
+conftest.py), so paths are site-relative.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+from playwright.sync_api import Page, expect
+
+from tests.integration.live import ROOT, LiveSite
+
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SCREENSHOT_WIDTH = 1280
+# In LiveSite's TIKTOK_APP_REDIRECT_URIS: the native SDK's code flow of connect may use it.
+APP_REDIRECT_URI = "https://app.example.com/tiktok/android"
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "browser-admin-" + secrets.token_urlsafe(12)
+
+
+def create_superuser(site: LiveSite) -> None:
+    """``manage.py createsuperuser`` against the site's own database, with its environment."""
+    command = [sys.executable, "manage.py", "createsuperuser", "--noinput"]
+    command += ["--username", ADMIN_USERNAME, "--email", "admin@example.com"]
+    env = {**site.env, "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD}
+    subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def log_in(page: Page, username: str = ADMIN_USERNAME, password: str = ADMIN_PASSWORD) -> None:
+    """Sign in on Wagtail's login page with a password; end on the dashboard."""
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title(re.compile(r"^Dashboard"))
+
+
+def open_from_menu(page: Page, *labels: str) -> None:
+    """Click through the admin's sidebar: submenus first (buttons), then the item (a link)."""
+    *submenus, item = labels
+    for label in submenus:
+        page.locator("nav").get_by_role("button", name=label, exact=True).click()
+    page.locator("nav").get_by_role("link", name=item, exact=True).click()
+    page.wait_for_load_state()
+
+
+def success_message(page: Page) -> str:
+    """The text of Wagtail's success message (fails if there is none)."""
+    message = page.locator(".messages .success")
+    expect(message).to_be_visible()
+    return message.inner_text()
+
+
+def help_text_of(page: Page, label: str) -> str:
+    """The help text the form ties to the field labelled ``label`` (aria-describedby)."""
+    described_by = page.get_by_label(label, exact=True).get_attribute("aria-describedby")
+    assert described_by, f"the field {label!r} has no help text"
+    return page.locator(f"[id='{described_by}']").inner_text()
+
+
+def save_tiktok_settings(page: Page, **fields: str) -> None:
+    """Fill Settings → TikTok sign-in (field label → value: text boxes and selects) and save."""
+    page.goto("/admin/settings/tiktok_mobile_auth/tiktoksettings/")
+    for label, value in fields.items():
+        field = page.get_by_label(label, exact=True)
+        if field.evaluate("node => node.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert "updated" in success_message(page)
+
+
+def manage_account(page: Page, account_id: int, *, role: str | None = None, blocked: bool) -> None:
+    """Change a TikTok user's role ("Member" / "Editor") and blocked flag in the edit form."""
+    page.goto(f"/admin/tiktok_accounts/edit/{account_id}/")
+    if role:
+        page.get_by_role("radio", name=role, exact=True).check()
+    page.get_by_role("checkbox", name="Blocked", exact=True).set_checked(blocked)
+    page.get_by_role("button", name="Save", exact=True).click()
+    success_message(page)
+
+
+def screenshot(page: Page, name: str) -> Path:
+    """Save the whole page, 1280 px wide, as docs/screenshots/<name>.
+
+    Wagtail's admin scrolls inside ``<main>``, not the window, so a "full page" shot would
+    stop at the viewport: the viewport grows to the content's height first.
+    """
+    viewport = page.viewport_size or {"width": SCREENSHOT_WIDTH, "height": 800}
+    height = page.evaluate(
+        """() => Math.max(document.documentElement.scrollHeight, ...Array.from(
+            document.querySelectorAll("main"),
+            (main) => main.getBoundingClientRect().top + main.scrollHeight))"""
+    )
+    page.set_viewport_size(
+        {"width": SCREENSHOT_WIDTH, "height": max(viewport["height"], math.ceil(height))}
+    )
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=path, full_page=True, animations="disabled", caret="hide")
+    page.set_viewport_size(viewport)
+    return path
+
+
+def connect_with_code(site: LiveSite, fake: Any, open_id: str) -> requests.Response:
+    """POST connect with a fresh code and PKCE verifier, as the native TikTok SDK hands them
+    to the app (the code flow; redirect_uri from the site's allow-list)."""
+    verifier = secrets.token_urlsafe(48)
+    challenge = hashlib.sha256(verifier.encode()).hexdigest()  # TikTok's SDKs send hex
+    code = fake.mint_code(open_id, redirect_uri=APP_REDIRECT_URI, code_challenge=challenge)
+    body = {"code": code, "code_verifier": verifier, "redirect_uri": APP_REDIRECT_URI}
+    return requests.post(site.url("connect"), json=body, timeout=30)
+
+
+def sign_in_through_api(site: LiveSite, fake: Any, open_id: str) -> dict[str, Any]:
+    """Sign ``open_id`` in as the mobile app does; return connect's body (jwt, refresh, user)."""
+    response = connect_with_code(site, fake, open_id)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def account_id(site: LiveSite, union_id: str) -> int:
+    [(pk,)] = site.db.rows(
+        "SELECT id FROM tiktok_mobile_auth_tiktokaccount WHERE union_id = ?", union_id
+    )
+    return pk
