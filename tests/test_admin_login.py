@@ -17,6 +17,12 @@ pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
+@pytest.fixture(autouse=True)
+def _attempts_in_the_database(settings):
+    # These tests read the stored attempt; where attempts live is tested in test_attempts.
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "STORAGE": "database"}
+
+
 def start(client, next_url="/admin/pages/"):
     response = client.get(f"{BASE}/admin/login", {"next": next_url})
     assert response.status_code == 302
