@@ -21,11 +21,14 @@ from pyinstrument.session import Session
 from cms_site.wsgi import application as site
 
 OUT_DIR = Path(os.environ["BENCH_PROFILE_DIR"])
+RECORDING = OUT_DIR / "recording"  # created by bench/profile.py once the warm-up is over
 _lock = threading.Lock()
 _sessions: list[Session] = []
 
 
 def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    if not RECORDING.exists():  # warm-up: first-request imports and connections are not sampled
+        return site(environ, start_response)
     profiler = Profiler(interval=0.0005)
     profiler.start()
     try:

@@ -18,7 +18,7 @@ from .load import SCENARIOS
 HEADER = (
     f"{'TikTok':>6} {'scenario':<18} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
     f"{'p99 ms':>7} {'errors':>6} {'cpu s/1k':>8} {'db s/1k':>7} {'fake s/1k':>9} "
-    f"{'RSS MB':>6} {'SQL/req':>7} {'other%':>6}"
+    f"{'RSS MB':>6} {'SQL/req':>7} {'redis/req':>9} {'other%':>6}"
 )
 CORES = psutil.cpu_count() or 1
 
@@ -70,7 +70,8 @@ def line(r: dict[str, Any]) -> str:
         f"{r['tiktok_latency_ms']:>4}ms {r['scenario']:<18} {r['concurrency']:>4} "
         f"{r['throughput_rps']:>7.1f} {lat['p50']:>7.1f} {lat['p95']:>7.1f} {lat['p99']:>7.1f} "
         f"{r['errors']:>6} {cpu['server']:>8.2f} {cpu['db']:>7.2f} {cpu['fake']:>9.2f} "
-        f"{r['peak_rss_mb']:>6.0f} {sql:>7} {r['other_cpu_pct']:>6.1f}"
+        f"{r['peak_rss_mb']:>6.0f} {sql:>7} {r.get('redis_commands_per_request', 0):>9g} "
+        f"{r['other_cpu_pct']:>6.1f}"
     )
 
 
@@ -181,14 +182,18 @@ def write(
 
 
 def plot(out: Path, rows: list[dict[str, Any]]) -> None:
+    """Throughput and p99 against concurrency: a colour per scenario, a line style per
+    TikTok latency, and issue 5's target for 64 clients at 200 ms as a grey line."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    for key, ylabel, filename in (
-        ("throughput_rps", "requests per second", "bench-throughput.png"),
-        ("p99", "p99 latency (ms)", "bench-p99.png"),
+    colours = dict(zip(SCENARIOS, pyplot.get_cmap("tab10").colors, strict=False))
+    styles = {0: "-", 200: "--"}
+    for key, ylabel, filename, target in (
+        ("throughput_rps", "requests per second", "bench-throughput.png", 256),
+        ("p99", "p99 latency (ms)", "bench-p99.png", 1000),
     ):
         figure, axes = pyplot.subplots(figsize=(8, 5), dpi=100)
         for latency in sorted({r["tiktok_latency_ms"] for r in rows}):
@@ -197,15 +202,15 @@ def plot(out: Path, rows: list[dict[str, Any]]) -> None:
                     (r["concurrency"], r["latency_ms"]["p99"] if key == "p99" else r[key])
                     for r in _find(rows, name, latency)
                 )
-                if not points:
-                    continue
-                style = "--" if name == "floor" else "-"
-                axes.plot(
-                    *zip(*points, strict=True),
-                    style,
-                    marker="o",
-                    label=f"{SCENARIOS[name].title}, TikTok {latency} ms",
-                )
+                if points:
+                    axes.plot(
+                        *zip(*points, strict=True),
+                        styles.get(latency, ":"),
+                        marker="o",
+                        color=colours[name],
+                        label=f"{SCENARIOS[name].title}, TikTok {latency} ms",
+                    )
+        axes.axhline(target, color="grey", linewidth=0.8)
         axes.set_xscale("log", base=2)
         axes.set_xlabel("concurrent clients")
         axes.set_ylabel(ylabel)
@@ -217,3 +222,34 @@ def plot(out: Path, rows: list[dict[str, Any]]) -> None:
         figure.tight_layout()
         figure.savefig(out / filename)
         pyplot.close(figure)
+
+
+def markdown(document: dict[str, Any]) -> str:
+    """The run and target tables of a results JSON, for docs/PERFORMANCE.md."""
+    lines = [
+        "| TikTok | scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors "
+        "| server CPU s/1k | DB CPU s/1k | fake CPU s/1k | peak RSS MB | SQL/req | Redis/req "
+        "| other load |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in document["runs"]:
+        lat, cpu = r["latency_ms"], r["cpu_s_per_1k"]
+        sql = "-" if r["sql_per_request"] is None else f"{r['sql_per_request']:g}"
+        lines.append(
+            f"| {r['tiktok_latency_ms']} ms | {r['scenario']} | {r['concurrency']} "
+            f"| {r['throughput_rps']:.0f} | {lat['p50']:.0f} | {lat['p95']:.0f} "
+            f"| {lat['p99']:.0f} | {r['errors']} | {cpu['server']:.2f} | {cpu['db']:.2f} "
+            f"| {cpu['fake']:.2f} | {r['peak_rss_mb']:.0f} | {sql} "
+            f"| {r.get('redis_commands_per_request', 0):g} | {r['other_cpu_pct']:.0f}% |"
+        )
+    lines += ["", "| target | goal | measured | |", "|---|---|---|---|"]
+    for t in document["targets"]:
+        verdict = "met" if t["met"] else "**missed**"
+        lines.append(f"| {t['target']} | {t['goal']} | {t['measured']} | {verdict} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bench.report docs/bench-results.json
+    import sys
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))

@@ -18,3 +18,8 @@ TIKTOK_MOBILE_AUTH = {
 
 # Outermost, so it counts the queries of every other middleware too.
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]
+
+# What-if experiments (docs/PERFORMANCE.md): e.g. BENCH_CONFIG_SOURCES=
+# tiktok_mobile_auth.conf.django_settings_source leaves out the admin panel's source.
+if os.environ.get("BENCH_CONFIG_SOURCES"):
+    TIKTOK_MOBILE_AUTH["CONFIG_SOURCES"] = os.environ["BENCH_CONFIG_SOURCES"].split(",")
