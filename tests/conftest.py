@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 API = "https://open.tiktokapis.test"
 TOKEN_URL = f"{API}/v2/oauth/token/"
 USER_INFO_URL = f"{API}/v2/user/info/"
+REVOKE_URL = f"{API}/v2/oauth/revoke/"
 BASE = "/api/tiktok-auth-mobile"
 
 ALICE = {

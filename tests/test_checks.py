@@ -181,6 +181,9 @@ def test_the_secure_defaults_pass_the_policy_check(settings):
         ({"STORAGE": "memory"}, ["tiktok_mobile_auth.E009"]),
         ({"STORAGE": "database"}, []),
         ({"STORAGE": "cache"}, ["tiktok_mobile_auth.W008"]),  # the tests' LocMemCache
+        ({"STORE_TOKENS": True}, ["tiktok_mobile_auth.W011"]),  # key derived from SECRET_KEY
+        ({"STORE_TOKENS": True, "ENCRYPTION_KEYS": ["k" * 43 + "="]}, []),
+        ({"STORE_TOKENS": False}, []),
     ],
 )
 def test_each_weaker_or_wrong_policy_has_its_own_id(settings, values, expected):

@@ -249,3 +249,24 @@ def test_the_site_settings_read_the_new_environment_variables(monkeypatch):
     assert values["ALLOW_APP_STATE"] is True
     assert values["ACCESS_TOKEN_POLICY"] == "any"
     assert values["THROTTLE_RATES"] == {"connect": "30/min", "me": "off"}
+
+
+def test_store_tokens_is_off_by_default_and_read_from_the_environment(settings, monkeypatch):
+    import importlib
+
+    import cms_site.settings.base as base
+
+    settings.TIKTOK_MOBILE_AUTH = {}
+    assert get_config().store_tokens is False
+    monkeypatch.setenv("TIKTOK_STORE_TOKENS", "true")
+    monkeypatch.setenv("TIKTOK_THROTTLE_WEBHOOK", "5000/min")
+    monkeypatch.setenv("TIKTOK_THROTTLE_DISCONNECT", "off")
+    try:
+        values = importlib.reload(base).TIKTOK_MOBILE_AUTH
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
+    assert values["STORE_TOKENS"] is True
+    assert values["THROTTLE_RATES"] == {"webhook": "5000/min", "disconnect": "off"}
+    settings.TIKTOK_MOBILE_AUTH = values
+    assert get_config().store_tokens is True

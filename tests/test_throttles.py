@@ -73,6 +73,8 @@ def test_the_defaults_are_generous_enough_for_cgnat():
         "refresh": (300, 60),
         "logout": (300, 60),
         "me": (600, 60),
+        "disconnect": (120, 60),
+        "webhook": (1200, 60),
     }
 
 

@@ -24,7 +24,7 @@ from tiktok_mobile_auth.tiktok import (
     parse_scopes,
 )
 
-from .conftest import ALICE, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from .conftest import ALICE, REVOKE_URL, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 
 REDIRECT_URI = "https://cms.example.com/api/tiktok-auth-mobile/callback"
 
@@ -432,3 +432,80 @@ def test_the_token_exchange_is_never_retried(client, tiktok, sleeps):
         exchange(client)
     assert sleeps == []
     assert len(tiktok.calls) == 1
+
+
+# -- refresh and revoke -------------------------------------------------------------------
+
+
+def test_refresh_posts_the_documented_form_and_parses_the_rotated_pair(client, tiktok):
+    reply = token_reply(access_token="act.new", refresh_token="rft.new", expires_in=7200)
+    tiktok.post(TOKEN_URL, json=reply)
+    grant = client.refresh("rft.old")
+
+    request = tiktok.calls[0].request
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent_form(tiktok.calls[0]) == {
+        "client_key": ["test-client-key"],
+        "client_secret": ["test-client-secret"],
+        "grant_type": ["refresh_token"],
+        "refresh_token": ["rft.old"],
+    }
+    assert (grant.access_token, grant.refresh_token, grant.expires_in) == (
+        "act.new",
+        "rft.new",
+        7200,
+    )
+
+
+@pytest.mark.parametrize("status", [200, 400])
+def test_a_refused_refresh_raises_oauth_error_naming_the_refresh_token(client, tiktok, status):
+    tiktok.post(TOKEN_URL, status=status, json={"error": "invalid_grant", "log_id": "log-r"})
+    with pytest.raises(TikTokOAuthError) as caught:
+        client.refresh("rft.old")
+    assert caught.value.code == "invalid_grant"
+    assert caught.value.log_id == "log-r"
+    assert "refresh token" in caught.value.description
+
+
+def test_the_refresh_is_never_retried(client, tiktok, sleeps):
+    # TikTok rotates refresh tokens: a second attempt could spend a token already rotated.
+    tiktok.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
+    with pytest.raises(TikTokUnavailable):
+        client.refresh("rft.old")
+    assert sleeps == []
+    assert len(tiktok.calls) == 1
+
+
+@pytest.mark.parametrize("reply", [{"json": {}}, {"body": ""}, {"json": {"error": ""}}])
+def test_revoke_posts_the_documented_form_and_accepts_an_empty_success(client, tiktok, reply):
+    tiktok.post(REVOKE_URL, **reply)
+    assert client.revoke("act.live") is None
+    assert tiktok.calls[0].request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert sent_form(tiktok.calls[0]) == {
+        "client_key": ["test-client-key"],
+        "client_secret": ["test-client-secret"],
+        "token": ["act.live"],
+    }
+
+
+@pytest.mark.parametrize("status", [200, 400, 401])
+def test_a_refused_revoke_raises_oauth_error(client, tiktok, status):
+    body = {"error": "invalid_request", "error_description": "expired", "log_id": "log-v"}
+    tiktok.post(REVOKE_URL, status=status, json=body)
+    with pytest.raises(TikTokOAuthError) as caught:
+        client.revoke("act.dead")
+    assert (caught.value.code, caught.value.log_id) == ("invalid_request", "log-v")
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        ({"status": 503, "body": "down"}, TikTokUnavailable),
+        ({"status": 200, "body": "<html>"}, TikTokBadResponse),
+        ({"status": 400, "body": ""}, TikTokBadResponse),
+    ],
+)
+def test_revoke_faults_are_typed(client, tiktok, reply, error):
+    tiktok.post(REVOKE_URL, **reply)
+    with pytest.raises(error):
+        client.revoke("act.live")

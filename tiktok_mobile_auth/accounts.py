@@ -67,6 +67,12 @@ def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokCo
             # A concurrent first sign-in of the same person won the race (unique union_id),
             # or took the username we chose: look again, then retry with a new username.
             logger.info("Concurrent TikTok sign-up detected; retrying the lookup.")
+        except EmailConflict:
+            # The email may be taken by a concurrent first sign-in of this same person that
+            # committed after our lookup: then look again; else it is a real conflict.
+            if _find(profile.union_id, config) is None:
+                raise
+            logger.info("Concurrent TikTok sign-up detected; retrying the lookup.")
     raise IntegrityError("Could not create the TikTok user after several attempts.")
 
 
@@ -102,6 +108,9 @@ def _apply_profile(account: TikTokAccount, profile: TikTokProfile, scopes: tuple
         "username": (profile.username or "")[:255],
         "avatar_url": profile.avatar_url,
         "profile": profile.fields,
+        # Signing in with TikTok again re-authorizes the app (see webhooks.py).
+        "deauthorized_at": None,
+        "deauthorized_reason": None,
     }
     if scopes:
         values["scopes"] = ",".join(scopes)[:512]

@@ -26,7 +26,7 @@ from django.views.decorators.debug import sensitive_variables
 from . import flows, signals
 from .api.throttles import throttled_response
 from .attempts import Attempt
-from .conf import BASIC_SCOPE, TikTokConfig, get_config
+from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request
 from .exceptions import SignInError
 from .models import TikTokAccount
 from .tiktok import TikTokError, parse_scopes
@@ -54,6 +54,7 @@ def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpRe
 
 
 @never_cache
+@one_config_per_request
 def start(request: HttpRequest) -> HttpResponse:
     """GET: begin the admin sign-in at TikTok."""
     if request.method != "GET":

@@ -28,10 +28,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
-from . import admin_login, flows
+from . import admin_login, flows, tiktok_tokens
 from .api.errors import json_error
 from .api.throttles import throttled_response
-from .conf import BASIC_SCOPE, TikTokConfig, get_config, setting_label
+from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request, setting_label
 from .exceptions import InvalidState, NotConfigured
 from .redirects import AppRedirect, add_query
 from .tiktok import (
@@ -115,6 +115,7 @@ def _valid_app_state(state: str) -> bool:
 # with its HTML 403 page before the view could give the 405 envelope.
 @csrf_exempt
 @never_cache
+@one_config_per_request
 def authorize(request: HttpRequest) -> HttpResponse:
     refused = _refused(request, "authorize")
     if refused is not None:
@@ -137,6 +138,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @never_cache
+@one_config_per_request
 @sensitive_variables("code", "grant", "attempt")
 def callback(request: HttpRequest) -> HttpResponse:
     refused = _refused_early(request, "callback")
@@ -188,6 +190,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         description = "TikTok sign-in failed. Please try again."
         return _to_app(config, app_state, "tiktok_unavailable", description)
 
+    tiktok_tokens.stash_grant(grant, config)  # STORE_TOKENS: until connect names the account
     logger.info("TikTok callback: code exchanged, redirecting to the app.")
     return AppRedirect(
         add_query(config.redirect_app_url, {"access_token": grant.access_token, "state": app_state})

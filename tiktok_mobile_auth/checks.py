@@ -219,4 +219,23 @@ def check_sign_in_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.
                 id="tiktok_mobile_auth.W008",
             )
         )
+    messages += _check_token_storage(config)
     return messages
+
+
+def _check_token_storage(config: Any) -> list[checks.CheckMessage]:
+    """STORE_TOKENS keeps users' TikTok tokens: they deserve keys of their own."""
+    from .crypto import has_dedicated_keys
+
+    if not config.store_tokens or has_dedicated_keys():
+        return []
+    return [
+        checks.Warning(
+            f"{setting_label('STORE_TOKENS')} is on but {setting_label('ENCRYPTION_KEYS')} "
+            "is not set: users' TikTok tokens are encrypted with a key derived from "
+            "SECRET_KEY, so a leaked SECRET_KEY exposes them and rotating it makes them "
+            "unreadable.",
+            hint="Set TIKTOK_ENCRYPTION_KEYS to a Fernet key of its own (see crypto.py).",
+            id="tiktok_mobile_auth.W011",
+        )
+    ]

@@ -12,7 +12,9 @@ view changing, because views only ever call :func:`get_config`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,9 +90,16 @@ DEFAULTS: dict[str, Any] = {
         "refresh": "300/min",
         "logout": "300/min",
         "me": "600/min",
+        # Disconnecting is rare; the webhook is TikTok's servers (a few IPs, bursts of
+        # deliveries, retried for 72 h when refused), so its limit is high.
+        "disconnect": "120/min",
+        "webhook": "1200/min",
     },
     # Larger request bodies get 413 before they are read; every valid body is far smaller.
     "MAX_REQUEST_BYTES": 16 * 1024,
+    # Keep each account's TikTok access and refresh tokens, encrypted, refreshed before
+    # they expire, revoked at disconnect (tiktok_tokens.py). Off: nothing is kept.
+    "STORE_TOKENS": False,
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
@@ -112,6 +121,7 @@ ENV_NAMES: dict[str, str] = {
     "TRUSTED_PROXIES": "TIKTOK_TRUSTED_PROXIES",
     "ALLOW_APP_STATE": "TIKTOK_ALLOW_APP_STATE",
     "ACCESS_TOKEN_POLICY": "TIKTOK_ACCESS_TOKEN_POLICY",
+    "STORE_TOKENS": "TIKTOK_STORE_TOKENS",
     # One variable per scope: TIKTOK_THROTTLE_CONNECT, TIKTOK_THROTTLE_ME ...
     "THROTTLE_RATES": "TIKTOK_THROTTLE_<SCOPE>",
 }
@@ -160,6 +170,7 @@ class TikTokConfig:
     storage: str = "auto"
     throttle_rates: Mapping[str, str | None] = field(default_factory=dict, hash=False)
     max_request_bytes: int = 16 * 1024
+    store_tokens: bool = False
 
     def missing(self, *keys: str) -> list[str]:
         """Of the given upper-case keys, those whose value is empty, as operator labels."""
@@ -215,11 +226,42 @@ def _scopes(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys([BASIC_SCOPE, *_items(value)]))
 
 
+# The configuration pinned for the request being served (see one_config_per_request).
+_pinned: ContextVar[TikTokConfig | None] = ContextVar("tiktok_mobile_auth_config", default=None)
+
+
+def one_config_per_request(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Read the configuration once for the whole request ``view`` serves.
+
+    Every helper a request goes through (throttle, client IP, flows, records) calls
+    :func:`get_config`; pinned, they share one read of every source (the admin panel's is a
+    cache round trip) and one consistent view of it, instead of five.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _pinned.set(_read_config())
+        try:
+            return view(*args, **kwargs)
+        finally:
+            _pinned.reset(token)
+
+    return wrapper
+
+
 def get_config(*, offline: bool = False) -> TikTokConfig:
-    """Return the effective configuration, read now from every source.
+    """Return the effective configuration: the one pinned for the current request, else
+    read now from every source.
 
     ``offline=True`` reads only sources that need no database (for system checks).
     """
+    pinned = _pinned.get()
+    if pinned is not None and not offline:
+        return pinned
+    return _read_config(offline=offline)
+
+
+def _read_config(*, offline: bool = False) -> TikTokConfig:
     v = raw_values(offline=offline)
     timeout = v["TIMEOUT"]
     # One number means the same limit for connecting and for reading.
@@ -252,6 +294,7 @@ def get_config(*, offline: bool = False) -> TikTokConfig:
         storage=str(v["STORAGE"]).strip().lower(),
         throttle_rates={**DEFAULTS["THROTTLE_RATES"], **(v["THROTTLE_RATES"] or {})},
         max_request_bytes=int(v["MAX_REQUEST_BYTES"]),
+        store_tokens=bool(v["STORE_TOKENS"]),
     )
 
 

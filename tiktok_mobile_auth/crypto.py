@@ -1,4 +1,5 @@
-"""Encryption at rest for the secrets the admin panel stores (the TikTok client secret).
+"""Encryption at rest for the secrets the admin panel stores (the TikTok client secret) and,
+with ``STORE_TOKENS``, the users' TikTok tokens (tiktok_tokens.py).
 
 Fernet (AES-128-CBC + HMAC-SHA256) through ``MultiFernet``: the first key encrypts, every key
 decrypts, so a key is rotated by putting the new key first, running
@@ -52,6 +53,11 @@ def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
 def _current() -> MultiFernet:
     # Cached per key set, but the key set is read at every call (override_settings works).
     return _fernet(_configured_keys(), settings.SECRET_KEY)
+
+
+def has_dedicated_keys() -> bool:
+    """True when ``ENCRYPTION_KEYS`` is set; False when the key is derived from SECRET_KEY."""
+    return bool(_configured_keys())
 
 
 def encrypt(plaintext: str) -> str:

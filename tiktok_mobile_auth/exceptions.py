@@ -77,3 +77,34 @@ class TokenNotIssuedHere(SignInError):
         "This TikTok access token was not obtained by this server, or it has expired. "
         "Please sign in again."
     )
+
+
+class NotLinked(SignInError):
+    """POST disconnect by a user who has no TikTok account linked."""
+
+    code = "not_linked"
+    default_message = "No TikTok account is linked to this user."
+
+
+class TokensUnavailable(SignInError):
+    """No usable TikTok token is stored for the account (none stored, refresh token expired
+    or refused by TikTok): the user must sign in with TikTok again."""
+
+    code = "tiktok_reauthorization_required"
+    default_message = "No valid TikTok token is stored for this account. Please sign in again."
+
+
+class WebhookRefused(Exception):
+    """A webhook request whose ``TikTok-Signature`` does not prove it came from TikTok."""
+
+    code = "webhook_signature_invalid"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class WebhookExpired(WebhookRefused):
+    """Correctly signed, but the signature's timestamp is too old or in the future."""
+
+    code = "webhook_signature_expired"

@@ -8,7 +8,8 @@ Views call these and only map their errors; nothing here knows about HTTP reques
 - App flows (POST connect): :func:`connect_with_code` (the native SDK's code + verifier)
   or :func:`connect_with_access_token` (a token, by default only one obtained here).
 
-Every access token obtained from TikTok here is recorded (:mod:`.minted`).
+Every access token obtained from TikTok here is recorded (:mod:`.minted`); with
+``STORE_TOKENS`` the whole grant is kept for its account (:mod:`.tiktok_tokens`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from django.views.decorators.debug import sensitive_variables
 
-from . import accounts, attempts, authorize, minted, tokens
+from . import accounts, attempts, authorize, minted, tiktok_tokens, tokens
 from .conf import TikTokConfig
 from .exceptions import (
     IdentityMismatch,
@@ -81,6 +82,8 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connec
             "obtained for."
         )
     signed_in = accounts.sign_in(profile, scopes=(), config=config)
+    # STORE_TOKENS: the grant our callback obtained for this token now has its account.
+    tiktok_tokens.claim_stashed(access_token, signed_in.account, config)
     return Connected(signed_in, tokens.issue_pair(signed_in.user))
 
 
@@ -118,7 +121,9 @@ def sign_in_with_grant(grant: TokenGrant, config: TikTokConfig) -> accounts.Sign
     profile = fetch_profile(TikTokClient(config), grant.access_token, grant.scopes)
     if profile.open_id != grant.open_id:
         raise IdentityMismatch()
-    return accounts.sign_in(profile, scopes=grant.scopes, config=config)
+    signed_in = accounts.sign_in(profile, scopes=grant.scopes, config=config)
+    tiktok_tokens.save_grant(signed_in.account, grant, config)  # only with STORE_TOKENS
+    return signed_in
 
 
 def require(config: TikTokConfig, *keys: str) -> None:

@@ -10,6 +10,16 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from .conf import ROLE_EDITOR, ROLE_MEMBER
 from .forms import TikTokSettingsForm
 
+# TikTok's reason codes of the authorization.removed webhook event.
+DEAUTHORIZATION_REASONS = [
+    (0, "Unknown"),
+    (1, "Disconnected by the user in TikTok"),
+    (2, "TikTok account deleted"),
+    (3, "Age changed"),
+    (4, "TikTok account banned"),
+    (5, "Revoked by this site"),
+]
+
 
 class TikTokAccount(models.Model):
     """One TikTok identity, linked one-to-one to the Django user it signs in as.
@@ -32,6 +42,12 @@ class TikTokAccount(models.Model):
     scopes = models.CharField("granted scopes", max_length=512, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by TikTok's authorization.removed webhook (webhooks.py): when TikTok says the user
+    # removed this app, and its reason code; cleared by the next sign-in with TikTok.
+    deauthorized_at = models.DateTimeField(null=True, blank=True)
+    deauthorized_reason = models.PositiveSmallIntegerField(
+        null=True, blank=True, choices=DEAUTHORIZATION_REASONS
+    )
 
     class Meta:
         verbose_name = "TikTok account"
@@ -164,6 +180,9 @@ class MintedToken(models.Model):
     open_id = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
+    # With STORE_TOKENS: the callback's whole grant, encrypted, until connect claims it for
+    # the account it signs in (tiktok_tokens.py); empty otherwise.
+    grant_encrypted = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = "TikTok access token obtained here"
@@ -205,3 +224,31 @@ class SignInEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.union_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TikTokTokens(models.Model):
+    """The TikTok tokens of one account (only with ``STORE_TOKENS``), encrypted at rest.
+
+    Expiries are TikTok's ``expires_in`` / ``refresh_expires_in`` counted from when the
+    grant was received; ``obtained_at`` is when the user last authorized this app (a code
+    exchange), not moved by refreshes. See :mod:`tiktok_mobile_auth.tiktok_tokens`.
+    """
+
+    account = models.OneToOneField(
+        TikTokAccount, on_delete=models.CASCADE, primary_key=True, related_name="tiktok_tokens"
+    )
+    open_id = models.CharField(max_length=255, db_index=True)
+    scopes = models.CharField(max_length=512, blank=True)
+    access_token_encrypted = models.TextField()
+    access_expires_at = models.DateTimeField()
+    refresh_token_encrypted = models.TextField(blank=True)
+    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    obtained_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "TikTok tokens"
+        verbose_name_plural = "TikTok tokens"
+
+    def __str__(self) -> str:
+        return f"TikTok tokens of account {self.account_id}"

@@ -25,9 +25,11 @@ from .conf import TikTokConfig
 logger = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v2/oauth/token/"  # noqa: S105 (a URL path, not a secret)
+REVOKE_PATH = "/v2/oauth/revoke/"
 USER_INFO_PATH = "/v2/user/info/"
 # A 429 from user info is retried once when TikTok asks for at most this many seconds; the
-# token exchange (a code is single-use) is never retried.
+# token exchange (a code is single-use), the refresh (TikTok rotates the refresh token) and
+# the revoke are never retried.
 MAX_RETRY_AFTER = 2
 
 # Fields per scope, as documented for /v2/user/info/ (scope split of 2024-02-29).
@@ -174,6 +176,44 @@ class TikTokClient:
         )
         return _parse_grant(status, body)
 
+    @sensitive_variables("refresh_token", "form")
+    def refresh(self, refresh_token: str) -> TokenGrant:
+        """A new token pair for ``refresh_token`` (``grant_type=refresh_token``).
+
+        TikTok rotates refresh tokens: the one sent stops working once this succeeds, so the
+        caller must store the returned pair. Never retried: a lost reply may already have
+        spent the old token. Raises :class:`TikTokOAuthError` (``invalid_grant``: revoked or
+        expired), :class:`TikTokUnavailable` or :class:`TikTokBadResponse`.
+        """
+        form = {
+            "client_key": self.config.client_key,
+            "client_secret": self.config.client_secret,
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+        }
+        status, body = self._call(
+            "POST", TOKEN_PATH, data=form, headers={"Cache-Control": "no-cache"}
+        )
+        return _parse_grant(status, body, what="refresh token")
+
+    @sensitive_variables("access_token", "form")
+    def revoke(self, access_token: str) -> None:
+        """Revoke the user's grant: our app leaves their TikTok "Manage app permissions".
+
+        Success is an empty body or ``{}``. Raises :class:`TikTokOAuthError` when TikTok
+        refuses (an expired or unknown token: refresh first), :class:`TikTokUnavailable`
+        or :class:`TikTokBadResponse`.
+        """
+        form = {
+            "client_key": self.config.client_key,
+            "client_secret": self.config.client_secret,
+            "token": access_token,
+        }
+        status, body = self._call("POST", REVOKE_PATH, data=form, empty_ok=True)
+        refused = _oauth_refusal(status, body, what="revocation")
+        if refused is not None:
+            raise refused
+
     @sensitive_variables("access_token", "request")
     def get_user_info(self, access_token: str, *, fields: Iterable[str]) -> TikTokProfile:
         """Fetch the user behind ``access_token``.
@@ -216,11 +256,14 @@ class TikTokClient:
 
     # -- transport -----------------------------------------------------------------
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    def _call(
+        self, method: str, path: str, *, empty_ok: bool = False, **kwargs: Any
+    ) -> tuple[int, dict[str, Any]]:
         """Send one request; return (HTTP status, JSON object) for 2xx-4xx, or raise.
 
         Transport faults, 429 and 5xx raise :class:`TikTokUnavailable`; a reply that is not a
-        JSON object raises :class:`TikTokBadResponse`. The caller reads the body's error.
+        JSON object raises :class:`TikTokBadResponse` (``empty_ok``: an empty 2xx body reads
+        as ``{}``). The caller reads the body's error.
         """
         url = self.config.api_base_url + path
         try:
@@ -235,6 +278,8 @@ class TikTokClient:
             raise TikTokUnavailable(f"TikTok could not be reached ({type(err).__name__}).") from err
         status = response.status_code
         body = _parse_json_object(raw)
+        if body is None and empty_ok and status < 300 and not raw.strip():
+            body = {}
         if status == 429 or status >= 500:
             raise TikTokUnavailable(
                 f"TikTok answered HTTP {status}.",
@@ -264,17 +309,25 @@ class TikTokClient:
         return b"".join(chunks)
 
 
-def _parse_grant(status: int, body: dict[str, Any]) -> TokenGrant:
+def _oauth_refusal(status: int, body: dict[str, Any], *, what: str) -> TikTokOAuthError | None:
+    """The error of an ``/v2/oauth/*`` reply (also one in an HTTP 200 body), else None."""
     error = body.get("error")
-    if error not in (None, "", {}) or status >= 400:
-        code = error if isinstance(error, str) and error else "invalid_request"
-        description = body.get("error_description")
-        raise TikTokOAuthError(
-            str(description) if _is_text(description) else f"TikTok refused the code ({code}).",
-            code=code,
-            log_id=_log_id(body),
-            http_status=status,
-        )
+    if error in (None, "", {}) and status < 400:
+        return None
+    code = error if isinstance(error, str) and error else "invalid_request"
+    description = body.get("error_description")
+    return TikTokOAuthError(
+        str(description) if _is_text(description) else f"TikTok refused the {what} ({code}).",
+        code=code,
+        log_id=_log_id(body),
+        http_status=status,
+    )
+
+
+def _parse_grant(status: int, body: dict[str, Any], *, what: str = "code") -> TokenGrant:
+    refused = _oauth_refusal(status, body, what=what)
+    if refused is not None:
+        raise refused
     token, open_id = body.get("access_token"), body.get("open_id")
     if not _is_text(token) or not _is_text(open_id):
         raise TikTokBadResponse("TikTok's token reply has no access token.", log_id=_log_id(body))

@@ -4,7 +4,8 @@ can switch backends; a trailing slash is accepted too."""
 from django.urls import re_path
 
 from . import admin_login
-from .api import views
+from .api import lifecycle, views
+from .api.schema import PluginSchemaView
 from .callback import authorize, callback
 
 app_name = "tiktok_mobile_auth"
@@ -16,6 +17,10 @@ urlpatterns = [
     re_path(r"^me/?$", views.MeView.as_view(), name="me"),
     re_path(r"^token/refresh/?$", views.RefreshView.as_view(), name="token-refresh"),
     re_path(r"^logout/?$", views.LogoutView.as_view(), name="logout"),
+    re_path(r"^disconnect/?$", lifecycle.DisconnectView.as_view(), name="disconnect"),
+    re_path(r"^webhook/?$", lifecycle.WebhookView.as_view(), name="webhook"),
+    # The OpenAPI document of the endpoints above (YAML, or JSON by Accept or ?format=json).
+    re_path(r"^schema/?$", PluginSchemaView.as_view(), name="schema"),
     # The Wagtail admin's "Sign in with TikTok" (a browser flow; TikTok returns to callback).
     re_path(r"^admin/login/?$", admin_login.start, name="admin-login"),
 ]

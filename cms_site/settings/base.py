@@ -11,6 +11,10 @@ from pathlib import Path
 
 import environ
 
+from tiktok_mobile_auth.api.schema_settings import (
+    SPECTACULAR_SETTINGS as PLUGIN_SPECTACULAR_SETTINGS,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -40,6 +44,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
+    "drf_spectacular",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -137,7 +142,12 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+
+# OpenAPI: the plugin's API is this site's only DRF API, so `manage.py spectacular` writes
+# the document that GET /api/tiktok-auth-mobile/schema/ serves (plugin endpoints only).
+SPECTACULAR_SETTINGS = {**PLUGIN_SPECTACULAR_SETTINGS}
 
 # Short-lived access tokens, rotating single-use refresh tokens (the plugin blacklists
 # the old refresh token on every refresh and refuses blocked users).
@@ -168,6 +178,7 @@ _TIKTOK_ENV = {
     "TRUSTED_PROXIES": ("TIKTOK_TRUSTED_PROXIES", env.list),
     "ALLOW_APP_STATE": ("TIKTOK_ALLOW_APP_STATE", env.bool),
     "ACCESS_TOKEN_POLICY": ("TIKTOK_ACCESS_TOKEN_POLICY", env.str),
+    "STORE_TOKENS": ("TIKTOK_STORE_TOKENS", env.bool),
 }
 TIKTOK_MOBILE_AUTH = {
     key: read(var) for key, (var, read) in _TIKTOK_ENV.items() if var in env.ENVIRON
@@ -176,7 +187,16 @@ TIKTOK_MOBILE_AUTH = {
 # ("off" disables one); the scopes not set keep the plugin's defaults.
 _THROTTLE_ENV = {
     scope: f"TIKTOK_THROTTLE_{scope.upper()}"
-    for scope in ("authorize", "callback", "connect", "refresh", "logout", "me")
+    for scope in (
+        "authorize",
+        "callback",
+        "connect",
+        "refresh",
+        "logout",
+        "me",
+        "disconnect",
+        "webhook",
+    )
 }
 if any(var in env.ENVIRON for var in _THROTTLE_ENV.values()):
     TIKTOK_MOBILE_AUTH["THROTTLE_RATES"] = {

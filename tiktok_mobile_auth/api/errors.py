@@ -49,6 +49,8 @@ ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
     (domain.RedirectUriNotAllowed, 400, None),
     (domain.IdentityMismatch, 502, None),
     (domain.TokenNotIssuedHere, 401, None),
+    (domain.NotLinked, 404, None),
+    (domain.WebhookRefused, 401, None),  # also WebhookExpired, with its own code
     (RefreshRefused, 401, None),
     (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
     (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),

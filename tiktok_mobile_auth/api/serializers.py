@@ -104,6 +104,8 @@ def _tiktok_payload(account: TikTokAccount) -> dict[str, Any]:
         "avatar_url": account.avatar_url,
         "username": account.username or None,
         "scopes": [s for s in account.scopes.split(",") if s],
+        # TikTok said the user removed this app (webhooks.py); cleared by the next sign-in.
+        "deauthorized": account.deauthorized_at is not None,
     }
 
 

@@ -1,10 +1,11 @@
 """Rate limits per client IP on every public endpoint, counted in the shared default cache.
 
 Each endpoint has a scope (``authorize``, ``callback``, ``connect``, ``refresh``, ``logout``,
-``me``) whose rate comes from ``THROTTLE_RATES`` (or ``TIKTOK_THROTTLE_<SCOPE>``), read at
-use; ``"off"`` disables one. Why the defaults are generous is explained next to them in
-:mod:`tiktok_mobile_auth.conf`. Over the limit, the answer is 429 in the error envelope
-(``RateLimitError``, code ``throttled``) with ``Retry-After``.
+``me``, ``disconnect``, ``webhook``) whose rate comes from ``THROTTLE_RATES`` (or
+``TIKTOK_THROTTLE_<SCOPE>``), read at use; ``"off"`` disables one. Why the defaults are
+generous is explained next to them in :mod:`tiktok_mobile_auth.conf`. Over the limit, the
+answer is 429 in the error envelope (``RateLimitError``, code ``throttled``) with
+``Retry-After``.
 
 - The client is the IP from :func:`tiktok_mobile_auth.client_ip.client_ip`, which believes
   ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``. IPv6 clients are counted per /64: one
@@ -90,6 +91,17 @@ def _wait(limit: int, period: int, elapsed: float, counted: int, previous: int) 
     return max(0.0, period * (1 - room / previous) - elapsed)
 
 
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter and return it: one round trip in the common case
+    (INCR of an existing key keeps its expiry), two for the window's first request."""
+    try:
+        return cache.incr(key)
+    except ValueError:  # the window's first request, or the key expired or was evicted
+        if cache.add(key, 1, timeout):
+            return 1
+        return cache.incr(key)  # another worker created it in between
+
+
 class PluginRateThrottle(BaseThrottle):
     """The throttle of one scope (DRF views list it through ``get_throttles``)."""
 
@@ -105,12 +117,7 @@ class PluginRateThrottle(BaseThrottle):
         window, elapsed = divmod(time.time(), period)
         prefix = f"{CACHE_PREFIX}throttle:{self.scope}:{_ident(request)}:"
         key = f"{prefix}{int(window)}"
-        cache.add(key, 0, period * 2)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired or evicted between add() and incr()
-            cache.set(key, 1, period * 2)
-            count = 1
+        count = _count(key, period * 2)
         previous = cache.get(f"{prefix}{int(window) - 1}", 0)
         if previous * (1 - elapsed / period) + count <= limit:
             return True

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import accounts, flows, signals, tokens
-from ..conf import get_config
+from ..conf import get_config, one_config_per_request
 from ..exceptions import SignInError
 from ..models import TikTokAccount
 from .authentication import PluginJWTAuthentication
@@ -38,6 +38,7 @@ class JSONOnly(DefaultContentNegotiation):
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(one_config_per_request, name="dispatch")
 class PluginAPIView(APIView):
     """Base of every plugin endpoint: the envelope for errors, 404 when disabled, 413 for
     a body over ``MAX_REQUEST_BYTES``, and the per-IP throttle of ``throttle_scope``."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
-from . import pages
+from . import pages, webhooks
 from .model import ACCESS_TOKEN_INVALID, ApiError, Fault, OAuthError, new_log_id
 from .state import State
 from .web import (
@@ -182,6 +182,7 @@ CONTROL_ACTIONS: dict[str, Callable[[State, dict[str, Any]], Any]] = {
     "codes": lambda state, body: {"code": state.mint_code(**body)},
     "tokens": lambda state, body: state.mint_token(**body),
     "faults": _add_fault,
+    "webhooks": webhooks.send,
 }
 
 

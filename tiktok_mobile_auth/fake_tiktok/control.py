@@ -100,6 +100,20 @@ class FakeTikTokControl:
         """Make the next ``count`` requests to ``endpoint`` misbehave as ``kind``."""
         self._call("POST", "faults", {"endpoint": endpoint, "kind": kind, "count": count, **extra})
 
+    def send_webhook(
+        self,
+        url: str,
+        user_openid: str,
+        event: str = "authorization.removed",
+        reason: int = 1,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """Have the fake sign an event and POST it to ``url`` (a loopback URL); returns
+        ``{"status", "body", "sent", "signature"}``. ``extra``: ``client_key``,
+        ``create_time``, ``timestamp``, ``secret`` (see fake_tiktok/webhooks.py)."""
+        body = {"url": url, "user_openid": user_openid, "event": event, "reason": reason}
+        return self._call("POST", "webhooks", {**body, **extra})
+
     def requests(self, endpoint: str | None = None) -> list[dict[str, Any]]:
         """The requests the fake received, oldest first (optionally one endpoint's)."""
         query = f"?{urllib.parse.urlencode({'endpoint': endpoint})}" if endpoint else ""

@@ -97,6 +97,13 @@ class State:
             self._apps[client_key] = client_secret
             self.default_client_key = client_key
 
+    def secret_of(self, client_key: str) -> str:
+        """The client secret of a registered app (what TikTok signs webhooks with)."""
+        with self._lock:
+            if client_key not in self._apps:
+                raise ValueError(f"unknown client_key {client_key!r}")
+            return self._apps[client_key]
+
     def is_registered(self, client_key: str) -> bool:
         """Whether ``client_key`` belongs to a registered app."""
         with self._lock:
