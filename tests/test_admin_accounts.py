@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from wagtail.models import ModelLogEntry
 
+from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount
 from tiktok_mobile_auth.tokens import issue_pair
 
@@ -115,12 +116,39 @@ def test_changing_the_role_moves_the_user_between_groups(admin_client):
     ]
 
 
-def test_unlinking_keeps_the_user(admin_client):
+def test_unlinking_keeps_the_user_but_ends_their_sessions(admin_client, api):
     account = make_account("Alice")
+    pair = issue_pair(account.user)
     response = admin_client.post(f"{URL}delete/{account.pk}/")
     assert response.status_code == 302
     assert not TikTokAccount.objects.exists()
     assert User.objects.filter(username="alice").exists()
+    refused = api.post(f"{BASE}/token/refresh", {"refresh": pair["refresh"]}, format="json")
+    assert refused.status_code == 401
+    assert ModelLogEntry.objects.filter(action="wagtail.delete").exists()
+
+
+def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, settings):
+    from tiktok_mobile_auth import tiktok_tokens
+    from tiktok_mobile_auth.tiktok import TokenGrant
+
+    from .conftest import REVOKE_URL
+
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "STORE_TOKENS": True}
+    account = make_account("Alice")
+    grant = TokenGrant(
+        "act.stored",
+        open_id="o-Alice",
+        scopes=(),
+        expires_in=3600,
+        refresh_token="rft.stored",
+        refresh_expires_in=86400,
+    )
+    tiktok_tokens.save_grant(account, grant, get_config())
+    tiktok.post(REVOKE_URL, json={})
+    admin_client.post(f"{URL}delete/{account.pk}/")
+    assert "token=act.stored" in tiktok.calls[0].request.body
+    assert not TikTokAccount.objects.exists()
 
 
 def test_accounts_cannot_be_added_by_hand(admin_client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from wagtail.actions.delete import DeleteAction
 from wagtail.actions.edit import EditAction
 from wagtail.log_actions import LogFormatter, log
 
@@ -72,3 +73,21 @@ class AccountEditFormatter(LogFormatter):
         if "role" in values:
             parts.append(f"set the role to {values['role']}")
         return ("TikTok user: " + ", ".join(parts)) if parts else "TikTok user saved (no change)"
+
+
+class UnlinkTikTokAccountAction(DeleteAction):
+    """The admin's "unlink" (delete view) does what a user's own disconnect does: revoke
+    the stored grant at TikTok (best effort), then remove the link and spend every refresh
+    token of the user; the Django user stays. Logged as Wagtail's ``wagtail.delete``."""
+
+    def execute(self, skip_permission_checks: bool = False) -> Any:
+        from . import tokens
+        from .conf import get_config
+        from .disconnect import revoke_at_tiktok
+
+        self.check(skip_permission_checks=skip_permission_checks)
+        revoke_at_tiktok(self.instance, get_config())
+        user = self.instance.user
+        result = super().execute(skip_permission_checks=True)
+        tokens.revoke_all(user)
+        return result

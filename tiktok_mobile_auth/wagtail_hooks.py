@@ -15,12 +15,14 @@ from .admin_actions import (
     EditTikTokSettingsAction,
     ManageTikTokAccountAction,
     SettingsEditFormatter,
+    UnlinkTikTokAccountAction,
 )
 from .admin_views import AccountPermissionPolicy, tiktok_account_viewset
 from .models import TikTokAccount, TikTokSettings
 
 action_registry.register(TikTokSettings, EditTikTokSettingsAction)
 action_registry.register(TikTokAccount, ManageTikTokAccountAction)
+action_registry.register(TikTokAccount, UnlinkTikTokAccountAction)
 register_permission_policy(TikTokAccount, AccountPermissionPolicy(TikTokAccount))
 
 
