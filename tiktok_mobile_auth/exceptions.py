@@ -4,6 +4,9 @@ The API layer maps each to a status and the error envelope; the callback maps th
 ``error=<code>`` redirect. ``code`` is the stable machine-readable value apps can rely on.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class SignInError(Exception):
     """``union_id`` is set when the TikTok identity is known (for the sign-in record)."""
@@ -20,6 +23,24 @@ class SignInError(Exception):
 class NotConfigured(SignInError):
     code = "server_misconfigured"
     default_message = "TikTok sign-in is not configured on this server."
+
+
+@contextmanager
+def credentials_refusal_is_misconfiguration() -> Iterator[None]:
+    """TikTok refusing our own client key or secret (``invalid_client``, at a code exchange or
+    a refresh) is this server's misconfiguration, not the user's fault: re-raise it as
+    :class:`NotConfigured`. Other TikTok errors pass through."""
+    from .tiktok import TikTokOAuthError  # the TikTok client's errors, not domain ones
+
+    try:
+        yield
+    except TikTokOAuthError as err:
+        if err.code != "invalid_client":
+            raise
+        raise NotConfigured(
+            "TikTok refused this server's client key or secret: check "
+            "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
+        ) from err
 
 
 class MissingUnionId(SignInError):

@@ -26,11 +26,11 @@ from .exceptions import (
     RedirectUriNotAllowed,
     TokenNotIssuedHere,
     UnknownState,
+    credentials_refusal_is_misconfiguration,
 )
 from .tiktok import (
     BASIC_FIELDS,
     TikTokClient,
-    TikTokOAuthError,
     TikTokProfile,
     TikTokScopeError,
     TokenGrant,
@@ -146,15 +146,8 @@ def exchange_code(
     """
     require(config, "CLIENT_KEY", "CLIENT_SECRET")
     client = TikTokClient(config)
-    try:
+    with credentials_refusal_is_misconfiguration():
         grant = client.exchange_code(code, redirect_uri=redirect_uri, code_verifier=code_verifier)
-    except TikTokOAuthError as err:
-        if err.code == "invalid_client":
-            raise NotConfigured(
-                "TikTok refused this server's client key or secret: check "
-                "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
-            ) from err
-        raise
     minted.record(grant, config)
     return grant
 

@@ -51,7 +51,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import crypto, storage
 from .conf import TikTokConfig, get_config
-from .exceptions import NotConfigured, TokensUnavailable
+from .exceptions import TokensUnavailable, credentials_refusal_is_misconfiguration
 from .minted import FALLBACK_LIFETIME
 from .models import MintedToken, TikTokAccount, TikTokTokens
 from .tiktok import TikTokClient, TikTokOAuthError, TokenGrant
@@ -248,15 +248,8 @@ def _refresh_locked(account: TikTokAccount, config: TikTokConfig) -> str:
 def _refresh_at_tiktok(row: TikTokTokens, config: TikTokConfig) -> TokenGrant:
     """TikTok's new pair for the row's refresh token. Our own credentials refused
     (``invalid_client``) are this server's misconfiguration: :class:`NotConfigured`."""
-    try:
+    with credentials_refusal_is_misconfiguration():
         return TikTokClient(config).refresh(crypto.decrypt(row.refresh_token_encrypted))
-    except TikTokOAuthError as err:
-        if err.code == "invalid_client":
-            raise NotConfigured(
-                "TikTok refused this server's client key or secret: check "
-                "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
-            ) from err
-        raise
 
 
 @sensitive_variables("grant")
