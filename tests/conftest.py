@@ -29,6 +29,11 @@ ALICE = {
 }
 
 
+def configure(settings: Any, **values: Any) -> None:
+    """Override some ``TIKTOK_MOBILE_AUTH`` keys for one test (``settings`` is the fixture)."""
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, **values}
+
+
 def require_service(name: str, available: bool) -> None:
     """Skip locally when a service is missing; fail in CI, where every service must run."""
     if available:
@@ -73,6 +78,12 @@ def clock(monkeypatch):
         offset[0] += timedelta(seconds=seconds)
 
     return advance
+
+
+@pytest.fixture
+def store_tokens(settings) -> None:
+    """Keep accounts' TikTok tokens (STORE_TOKENS) for this test."""
+    configure(settings, STORE_TOKENS=True)
 
 
 @pytest.fixture

@@ -20,12 +20,12 @@ from .conftest import (
     BASE,
     TOKEN_URL,
     USER_INFO_URL,
+    configure,
     error_of,
     mint,
     token_reply,
     user_info_reply,
 )
-from .test_callback import configure
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()

@@ -22,20 +22,15 @@ from .conftest import (
     REVOKE_URL,
     TOKEN_URL,
     USER_INFO_URL,
+    configure,
     error_of,
     token_reply,
     user_info_reply,
 )
 from .test_api_connect_code import connect_code
-from .test_callback import configure
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-@pytest.fixture
-def store_tokens(settings):
-    configure(settings, STORE_TOKENS=True)
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import InvalidState, SpentState, UnknownState
 from tiktok_mobile_auth.models import LoginAttempt
 
-from .conftest import require_service
-from .test_callback import configure
+from .conftest import configure, require_service
 
 pytestmark = pytest.mark.django_db
 VERIFIER = "v" * 64

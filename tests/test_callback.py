@@ -13,7 +13,7 @@ import pytest
 import requests
 from django.test import Client
 
-from .conftest import BASE, TOKEN_URL, error_of, token_reply
+from .conftest import BASE, TOKEN_URL, configure, error_of, token_reply
 
 APP = "https://app.example.com/tiktok/done"
 CALLBACK_URL = "https://cms.example.com/api/tiktok-auth-mobile/callback"
@@ -58,10 +58,6 @@ def app_params(response, app=APP) -> dict[str, str]:
 def sent_form(tiktok) -> dict[str, list[str]]:
     assert len(tiktok.calls) == 1
     return parse_qs(tiktok.calls[0].request.body, strict_parsing=True)
-
-
-def configure(settings, **values):
-    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, **values}
 
 
 # -- success --------------------------------------------------------------------------

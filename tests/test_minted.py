@@ -13,7 +13,7 @@ from tiktok_mobile_auth.exceptions import TokenNotIssuedHere
 from tiktok_mobile_auth.models import MintedToken
 from tiktok_mobile_auth.tiktok import TokenGrant
 
-from .test_callback import configure
+from .conftest import configure
 
 pytestmark = pytest.mark.django_db
 

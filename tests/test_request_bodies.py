@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from .conftest import BASE, error_of
-from .test_callback import configure
+from .conftest import BASE, configure, error_of
 
 pytestmark = pytest.mark.django_db
 ENDPOINTS = ["connect", "token/refresh", "logout"]

@@ -14,8 +14,7 @@ from tiktok_mobile_auth.api import throttles
 from tiktok_mobile_auth.api.throttles import PluginRateThrottle, parse_rate
 from tiktok_mobile_auth.conf import DEFAULTS, get_config
 
-from .conftest import BASE, error_of
-from .test_callback import configure
+from .conftest import BASE, configure, error_of
 
 pytestmark = pytest.mark.django_db
 

@@ -23,17 +23,11 @@ from tiktok_mobile_auth.exceptions import NotConfigured, TokensUnavailable
 from tiktok_mobile_auth.models import MintedToken, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.tiktok import TikTokUnavailable, TokenGrant
 
-from .conftest import BASE, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from .conftest import BASE, TOKEN_URL, USER_INFO_URL, configure, token_reply, user_info_reply
 from .test_api_connect_code import connect_code
-from .test_callback import configure
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-@pytest.fixture
-def store_tokens(settings):
-    configure(settings, STORE_TOKENS=True)
 
 
 @pytest.fixture

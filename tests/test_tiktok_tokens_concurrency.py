@@ -24,8 +24,7 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.tiktok import TokenGrant
 
-from .conftest import TOKEN_URL, require_service, token_reply
-from .test_callback import configure
+from .conftest import TOKEN_URL, configure, require_service, token_reply
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -22,9 +22,16 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.tiktok import TokenGrant
 
-from .conftest import BASE, TOKEN_URL, USER_INFO_URL, error_of, token_reply, user_info_reply
+from .conftest import (
+    BASE,
+    TOKEN_URL,
+    USER_INFO_URL,
+    configure,
+    error_of,
+    token_reply,
+    user_info_reply,
+)
 from .test_api_connect_code import connect_code
-from .test_callback import configure
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
