@@ -41,6 +41,22 @@ def store(request, settings):
     return request.param
 
 
+def test_the_callbacks_granted_scopes_reach_connect(client, api, tiktok, settings, store):
+    configure(settings, ALLOW_APP_STATE=True)
+    granted = "user.info.basic,user.info.profile"
+    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.scoped", scope=granted))
+    client.get(f"{BASE}/callback", {"code": "c", "scopes": granted})
+    tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "username": "alice.tt"}))
+
+    response = connect(api, "act.scoped")
+    assert response.status_code == 200, response.json()
+    user = response.json()["user"]
+    # The configured scopes are basic only: the profile fields come from what was granted.
+    assert "username" in tiktok.calls[1].request.params["fields"]
+    assert user["username"] == "alice.tt"
+    assert user["tiktok"]["scopes"] == ["user.info.basic", "user.info.profile"]
+
+
 def test_minted_is_the_default_policy(settings):
     from tiktok_mobile_auth.conf import get_config
 

@@ -86,3 +86,13 @@ def test_expired_rows_are_pruned_by_the_next_record(settings, clock):
     assert MintedToken.objects.count() == 2
     with pytest.raises(TokenNotIssuedHere):
         minted.open_id_of("act.old", config)
+
+
+def test_the_granted_scopes_are_kept_with_the_record(config):
+    grant = TokenGrant(
+        "act.scoped", open_id="open-alice", scopes=("user.info.basic", "user.info.profile"),
+        expires_in=3600,
+    )
+    minted.record(grant, config)
+    recorded = minted.lookup("act.scoped", config)
+    assert recorded == minted.MintedGrant("open-alice", ("user.info.basic", "user.info.profile"))

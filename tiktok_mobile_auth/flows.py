@@ -72,16 +72,19 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connec
     token. Also raises the TikTok client's errors and the account errors of
     :func:`accounts.sign_in`.
     """
-    expected_open_id = None
+    recorded = None
     if config.access_token_policy != minted.POLICY_ANY:
-        expected_open_id = minted.open_id_of(access_token, config)
-    profile = fetch_profile(TikTokClient(config), access_token, config.scopes)
-    if expected_open_id is not None and profile.open_id != expected_open_id:
+        recorded = minted.lookup(access_token, config)
+    # A token obtained here comes with the scopes the user granted; a foreign one (policy
+    # "any") is asked for the configured scopes, falling back to the basic fields.
+    granted = recorded.scopes if recorded else ()
+    profile = fetch_profile(TikTokClient(config), access_token, granted or config.scopes)
+    if recorded is not None and profile.open_id != recorded.open_id:
         raise TokenNotIssuedHere(
             "TikTok says this access token belongs to another account than the one it was "
             "obtained for."
         )
-    signed_in = accounts.sign_in(profile, scopes=(), config=config)
+    signed_in = accounts.sign_in(profile, scopes=granted, config=config)
     # STORE_TOKENS: the grant our callback obtained for this token now has its account.
     tiktok_tokens.claim_stashed(access_token, signed_in.account, config)
     return Connected(signed_in, tokens.issue_pair(signed_in.user))

@@ -15,6 +15,7 @@ the cache (see :mod:`.storage`). Expired rows are deleted by the next :func:`rec
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -44,8 +45,10 @@ def record(grant: TokenGrant, config: TikTokConfig) -> None:
     token_hash = storage.digest(grant.access_token)
     now = storage.now()
     expires_at = now + timedelta(seconds=lifetime)
+    scopes = ",".join(grant.scopes)[:512]
     if storage.uses_cache(config):
-        cache.set(_cache_key(token_hash), (grant.open_id, expires_at.timestamp()), lifetime)
+        value = (grant.open_id, expires_at.timestamp(), scopes)
+        cache.set(_cache_key(token_hash), value, lifetime)
         return
     MintedToken.objects.filter(expires_at__lt=now).delete()
     # An upsert: recording the same token twice is harmless.
@@ -54,32 +57,51 @@ def record(grant: TokenGrant, config: TikTokConfig) -> None:
             MintedToken(
                 token_hash=token_hash,
                 open_id=grant.open_id,
+                scopes=scopes,
                 expires_at=expires_at,
             )
         ],
         update_conflicts=True,
         unique_fields=["token_hash"],
-        update_fields=["open_id", "expires_at"],
+        update_fields=["open_id", "scopes", "expires_at"],
     )
 
 
+@dataclass(frozen=True)
+class MintedGrant:
+    """What was recorded for a token obtained here: who it is for, what was granted."""
+
+    open_id: str
+    scopes: tuple[str, ...]
+
+
 @sensitive_variables("access_token")
-def open_id_of(access_token: str, config: TikTokConfig) -> str:
-    """The ``open_id`` that ``access_token`` was obtained for here.
+def lookup(access_token: str, config: TikTokConfig) -> MintedGrant:
+    """The record of ``access_token``, obtained here and not expired.
 
     Raises :class:`TokenNotIssuedHere` when it was not obtained here or has expired.
     """
     token_hash = storage.digest(access_token)
     now = storage.now()
     if storage.uses_cache(config):
-        open_id, expires_at = cache.get(_cache_key(token_hash)) or ("", 0.0)
-        open_id = open_id if expires_at > now.timestamp() else ""
+        value = cache.get(_cache_key(token_hash)) or ("", 0.0)
+        open_id, expires_at = value[0], value[1]
+        scopes = value[2] if len(value) > 2 else ""  # entries written before scopes were kept
+        if expires_at <= now.timestamp():
+            open_id = ""
     else:
-        open_id = (
+        row = (
             MintedToken.objects.filter(token_hash=token_hash, expires_at__gt=now)
-            .values_list("open_id", flat=True)
+            .values_list("open_id", "scopes")
             .first()
         )
+        open_id, scopes = row or ("", "")
     if not open_id:
         raise TokenNotIssuedHere()
-    return open_id
+    return MintedGrant(open_id, tuple(s for s in str(scopes).split(",") if s))
+
+
+@sensitive_variables("access_token")
+def open_id_of(access_token: str, config: TikTokConfig) -> str:
+    """The ``open_id`` that ``access_token`` was obtained for here (see :func:`lookup`)."""
+    return lookup(access_token, config).open_id

@@ -178,6 +178,9 @@ class MintedToken(models.Model):
 
     token_hash = models.CharField(max_length=64, unique=True)
     open_id = models.CharField(max_length=255)
+    # The scopes the user granted, comma-separated, as TikTok's token reply said: connect
+    # asks user info for those fields and records them on the account.
+    scopes = models.CharField(max_length=512, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     # With STORE_TOKENS: the callback's whole grant, encrypted, until connect claims it for
