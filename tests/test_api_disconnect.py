@@ -141,6 +141,18 @@ def test_without_stored_tokens_tiktok_is_not_called(api, tiktok, signed_in):
     assert_unlinked(api, signed_in)
 
 
+def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok, signed_in):
+    assert disconnect(api, signed_in["jwt"]).status_code == 204
+    old_user = User.objects.get(pk=signed_in["user"]["id"])
+    assert old_user.email == ""  # the pseudo-email stood for the link only
+    tiktok.post(TOKEN_URL, json=token_reply(expires_in=7200))
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    again = connect_code(api)
+    assert again.status_code == 200, again.json()
+    assert again.json()["user"]["id"] != old_user.pk  # a new user, linked afresh
+    assert again.json()["user"]["email"] == signed_in["user"]["email"]
+
+
 def test_a_user_without_tiktok_gets_404_not_linked(api):
     user = User.objects.create(username="local", email="l@example.com")
     session = tokens.issue_pair(user)

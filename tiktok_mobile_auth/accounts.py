@@ -193,3 +193,16 @@ def set_blocked(user: AbstractBaseUser, blocked: bool) -> None:
     user.save(update_fields=["is_active"])
     if blocked:
         tokens.revoke_all(user)
+
+
+def after_unlink(user: AbstractBaseUser, union_id: str, config: TikTokConfig) -> None:
+    """What follows the removal of a TikTok link (disconnect, or the admin's unlink).
+
+    The user's refresh tokens are spent, and the pseudo-email ``<union_id>@tiktok.com`` is
+    released: it only ever stood for the link, and while an unlinked user held it the same
+    TikTok account could never sign in again (409). A later sign-in creates a new user.
+    """
+    if getattr(user, "email", "").lower() == email_for(union_id, config):
+        user.email = ""
+        user.save(update_fields=["email"])
+    tokens.revoke_all(user)

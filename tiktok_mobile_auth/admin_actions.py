@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from wagtail.actions.delete import DeleteAction
 from wagtail.actions.edit import EditAction
 from wagtail.log_actions import LogFormatter, log
@@ -77,17 +78,20 @@ class AccountEditFormatter(LogFormatter):
 
 class UnlinkTikTokAccountAction(DeleteAction):
     """The admin's "unlink" (delete view) does what a user's own disconnect does: revoke
-    the stored grant at TikTok (best effort), then remove the link and spend every refresh
-    token of the user; the Django user stays. Logged as Wagtail's ``wagtail.delete``."""
+    the stored grant at TikTok (best effort), then remove the link, spend every refresh
+    token of the user and release the pseudo-email; the Django user stays. Logged as
+    Wagtail's ``wagtail.delete``."""
 
     def execute(self, skip_permission_checks: bool = False) -> Any:
-        from . import tokens
+        from . import accounts
         from .conf import get_config
         from .disconnect import revoke_at_tiktok
 
         self.check(skip_permission_checks=skip_permission_checks)
-        revoke_at_tiktok(self.instance, get_config())
-        user = self.instance.user
-        result = super().execute(skip_permission_checks=True)
-        tokens.revoke_all(user)
+        config = get_config()
+        revoke_at_tiktok(self.instance, config)
+        user, union_id = self.instance.user, self.instance.union_id
+        with transaction.atomic():
+            result = super().execute(skip_permission_checks=True)
+            accounts.after_unlink(user, union_id, config)
         return result

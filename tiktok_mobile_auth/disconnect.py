@@ -34,7 +34,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
-from . import crypto, tiktok_tokens, tokens
+from . import accounts, crypto, tiktok_tokens
 from .conf import TikTokConfig
 from .exceptions import NotConfigured, NotLinked, TokensUnavailable
 from .models import TikTokAccount
@@ -55,7 +55,7 @@ def disconnect(user: AbstractBaseUser, config: TikTokConfig) -> bool:
     revoked = revoke_at_tiktok(account, config)
     with transaction.atomic():
         TikTokAccount.objects.filter(pk=account.pk).delete()
-        tokens.revoke_all(user)
+        accounts.after_unlink(user, account.union_id, config)
     logger.info("User %s disconnected TikTok (revoked at TikTok: %s).", user.pk, revoked)
     return revoked
 
