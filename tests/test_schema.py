@@ -177,3 +177,39 @@ def test_every_endpoint_of_the_plugins_urls_is_documented(document):
     undocumented = {"schema", "admin-login"}  # the document itself; the admin's browser login
     names = {pattern.name for pattern in urls.urlpatterns} - undocumented
     assert {reverse(f"tiktok_mobile_auth:{name}") for name in names} == set(document["paths"])
+
+
+def test_the_document_is_served_when_the_host_keeps_drfs_default_schema_class(tmp_path):
+    # A fresh process, as in a host site that never set DEFAULT_SCHEMA_CLASS: the views'
+    # documentation must not build on DRF's own AutoSchema (the generator would fail).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "host_settings.py").write_text(
+        "from cms_site.settings.test import *  # noqa\n"
+        "REST_FRAMEWORK = {k: v for k, v in REST_FRAMEWORK.items()"
+        " if k != 'DEFAULT_SCHEMA_CLASS'}\n"
+        "ALLOWED_HOSTS = ['testserver']\n"
+    )
+    probe = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "r = Client().get('/api/tiktok-auth-mobile/schema/?format=json')\n"
+        "print(r.status_code, sorted(r.json()['paths'])[0])\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={
+            **__import__("os").environ,
+            "PYTHONPATH": f"{tmp_path}:{root}",
+            "DJANGO_SETTINGS_MODULE": "host_settings",
+        },
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["200", "/api/tiktok-auth-mobile/authorize"]

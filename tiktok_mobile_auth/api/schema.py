@@ -68,11 +68,16 @@ def _own_method(view: type[APIView], name: str) -> Any:
         return inherited(self, request, *args, **kwargs)
 
     method.__name__ = name
-    # extend_schema builds on this class when the method has one: drf-spectacular's, even
-    # when the host's DEFAULT_SCHEMA_CLASS is not.
-    method.schema = AutoSchema  # type: ignore[attr-defined]
     setattr(view, name, method)
-    return method
+    return _on_spectacular_schema(method)
+
+
+def _on_spectacular_schema(function: Any) -> Any:
+    """``function`` marked so that an extend_schema applied to it builds on drf-spectacular's
+    AutoSchema, even when the host's DEFAULT_SCHEMA_CLASS is DRF's own (with which the
+    generator fails)."""
+    function.schema = AutoSchema
+    return function
 
 
 class ConnectDocs(_DocumentedView):
@@ -118,12 +123,14 @@ class _BrowserView(APIView):
 
 class AuthorizeView(_BrowserView):
     @AUTHORIZE
+    @_on_spectacular_schema
     def get(self, request: Request) -> Response:  # pragma: no cover - documentation only
         raise NotImplementedError
 
 
 class CallbackView(_BrowserView):
     @CALLBACK
+    @_on_spectacular_schema
     def get(self, request: Request) -> Response:  # pragma: no cover - documentation only
         raise NotImplementedError
 
