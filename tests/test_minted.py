@@ -90,7 +90,9 @@ def test_expired_rows_are_pruned_by_the_next_record(settings, clock):
 
 def test_the_granted_scopes_are_kept_with_the_record(config):
     grant = TokenGrant(
-        "act.scoped", open_id="open-alice", scopes=("user.info.basic", "user.info.profile"),
+        "act.scoped",
+        open_id="open-alice",
+        scopes=("user.info.basic", "user.info.profile"),
         expires_in=3600,
     )
     minted.record(grant, config)
