@@ -122,6 +122,12 @@ _WWW_AUTHENTICATE = OpenApiParameter(
     response=[401],
 )
 
+
+def _json_or_form(body: Any) -> dict[str, Any]:
+    """The request body, accepted as JSON or form-encoded (the views' parsers)."""
+    return {"application/json": body, "application/x-www-form-urlencoded": body}
+
+
 CONNECT = extend_schema(
     operation_id="connect",
     tags=["sign-in"],
@@ -133,10 +139,7 @@ CONNECT = extend_schema(
         "TikTok account is found or created, and gets this server's JWT and refresh token. "
         "Tokens, codes and URIs are strings of printable ASCII without spaces."
     ),
-    request={
-        "application/json": CONNECT_REQUEST,
-        "application/x-www-form-urlencoded": CONNECT_REQUEST,
-    },
+    request=_json_or_form(CONNECT_REQUEST),
     responses={
         200: OpenApiResponse(ConnectResponseSerializer, description="Signed in."),
         **_errors("connect"),
@@ -168,10 +171,7 @@ REFRESH = extend_schema(
         "a new pair. Refused for a blocked user (`403`; the token is not spent) or a deleted "
         "one (`401`)."
     ),
-    request={
-        "application/json": REFRESH_REQUEST,
-        "application/x-www-form-urlencoded": REFRESH_REQUEST,
-    },
+    request=_json_or_form(REFRESH_REQUEST),
     responses={
         200: OpenApiResponse(TokenPairSerializer, description="A new pair."),
         **_errors("refreshToken"),
@@ -187,10 +187,7 @@ LOGOUT = extend_schema(
         "The refresh token no longer works; logging out twice with it is fine. The JWT "
         "itself stays valid until it expires (15 minutes by default): forget it."
     ),
-    request={
-        "application/json": REFRESH_REQUEST,
-        "application/x-www-form-urlencoded": REFRESH_REQUEST,
-    },
+    request=_json_or_form(REFRESH_REQUEST),
     responses={
         204: OpenApiResponse(description="Logged out."),
         **_errors("logout"),
