@@ -37,18 +37,14 @@ def live_site(fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
 
 
 @pytest.fixture(scope="session")
-def compat_site(live_site, fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
-    site = LiveSite(
+def compat_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
+    compat = live_site.sibling(
         tmp_path_factory.mktemp("compat"),
-        fake_tiktok.base_url,
-        database=live_site.db,
         TIKTOK_ALLOW_APP_STATE="true",
         TIKTOK_ACCESS_TOKEN_POLICY="any",
     )
-    try:
-        yield site.start()
-    finally:
-        site.stop()
+    with compat.running() as site:
+        yield site
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -139,6 +141,20 @@ class LiveSite:
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/tiktok-auth-mobile/{path}"
+
+    def sibling(self, workdir: Path, **tiktok_env: str) -> LiveSite:
+        """Another site (not started) on this one's migrated database and fake TikTok, with
+        ``tiktok_env`` on top of the usual environment."""
+        fake_url = self.env["TIKTOK_API_BASE_URL"]
+        return LiveSite(workdir, fake_url, database=self.db, **tiktok_env)
+
+    @contextmanager
+    def running(self) -> Iterator[LiveSite]:
+        """Start the site for the ``with`` block, stop it after."""
+        try:
+            yield self.start()
+        finally:
+            self.stop()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

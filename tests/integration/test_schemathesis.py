@@ -61,7 +61,7 @@ SCOPES = ("authorize", "callback", "connect", "refresh", "logout", "me", "discon
 
 
 @pytest.fixture(scope="module")
-def fuzz_site(live_site, fake_tiktok, tmp_path_factory):
+def fuzz_site(live_site, tmp_path_factory):
     """A site of its own: throttles high enough that the fuzzing is not all 429s, and (with
     Redis) another Redis database, so its counters do not reach the other sites' limits."""
     env = {f"TIKTOK_THROTTLE_{scope.upper()}": "100000/min" for scope in SCOPES}
@@ -69,13 +69,8 @@ def fuzz_site(live_site, fake_tiktok, tmp_path_factory):
     if redis_url:
         env["REDIS_URL"] = urlunsplit(urlsplit(redis_url)._replace(path="/9"))
     # live_site's database, already migrated: the fuzzing only touches users of its own.
-    site = LiveSite(
-        tmp_path_factory.mktemp("fuzz"), fake_tiktok.base_url, database=live_site.db, **env
-    )
-    try:
-        yield site.start()
-    finally:
-        site.stop()
+    with live_site.sibling(tmp_path_factory.mktemp("fuzz"), **env).running() as site:
+        yield site
 
 
 def documented_error(ctx: Any, response: Any, case: Any) -> None:

@@ -30,18 +30,14 @@ DEAUTHORIZED = (
 
 
 @pytest.fixture(scope="module")
-def token_site(live_site, fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
-    site = LiveSite(
+def token_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
+    tokens = live_site.sibling(
         tmp_path_factory.mktemp("tokens"),
-        fake_tiktok.base_url,
-        database=live_site.db,
         TIKTOK_STORE_TOKENS="true",
         TIKTOK_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
-    try:
-        yield site.start()
-    finally:
-        site.stop()
+    with tokens.running() as site:
+        yield site
 
 
 @pytest.fixture
