@@ -121,7 +121,11 @@ class LiveSite:
             self.process = subprocess.Popen(
                 gunicorn, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
             )
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()  # a site that never came up must not outlive the test run
+            raise
         return self
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
