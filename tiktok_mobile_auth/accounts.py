@@ -76,12 +76,16 @@ def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokCo
     raise IntegrityError("Could not create the TikTok user after several attempts.")
 
 
+def user_is_editor(config: TikTokConfig) -> Exists:
+    """An annotation for TikTokAccount querysets: is the linked user in the editors group?"""
+    return Exists(Group.objects.filter(name=config.editor_group, user=OuterRef("user")))
+
+
 def _find(union_id: str, config: TikTokConfig) -> TikTokAccount | None:
     """The account with its user and, in the same query, whether the user is an editor."""
-    in_editors = Group.objects.filter(name=config.editor_group, user=OuterRef("user"))
     return (
         TikTokAccount.objects.select_related("user")
-        .annotate(user_is_editor=Exists(in_editors))
+        .annotate(user_is_editor=user_is_editor(config))
         .filter(union_id=union_id)
         .first()
     )

@@ -12,8 +12,7 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import Group
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.html import format_html
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -33,10 +32,9 @@ HISTORY_LENGTH = 50
 
 def annotated(queryset: QuerySet[TikTokAccount]) -> QuerySet[TikTokAccount]:
     """Accounts with their user, role, blocked flag and last sign-in in one query."""
-    in_editors = Group.objects.filter(name=get_config().editor_group, user=OuterRef("user"))
     last_success = Max("sign_in_events__created_at", filter=Q(sign_in_events__outcome="success"))
     return queryset.select_related("user").annotate(
-        user_is_editor=Exists(in_editors), last_sign_in_at=last_success
+        user_is_editor=accounts.user_is_editor(get_config()), last_sign_in_at=last_success
     )
 
 
