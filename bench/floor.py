@@ -28,6 +28,7 @@ SECRET = os.environ.get("DJANGO_SECRET_KEY") or uuid.uuid4().hex
 TIMEOUT = (3.05, 10.0)
 
 _session = requests.Session()
+_session.trust_env = False  # as the plugin's session: environment proxies read once, not per call
 _adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=64)
 _session.mount("http://", _adapter)
 _session.mount("https://", _adapter)

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils.module_loading import import_string
 
-from . import tokens
+from . import account_lookup, tokens
 from .adapter import DefaultAccountAdapter
 from .conf import ROLE_EDITOR, ROLE_MEMBER, TikTokConfig
 from .exceptions import AccountBlocked, EmailConflict, MissingUnionId, RegistrationClosed
@@ -76,19 +75,9 @@ def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokCo
     raise IntegrityError("Could not create the TikTok user after several attempts.")
 
 
-def user_is_editor(config: TikTokConfig) -> Exists:
-    """An annotation for TikTokAccount querysets: is the linked user in the editors group?"""
-    return Exists(Group.objects.filter(name=config.editor_group, user=OuterRef("user")))
-
-
 def _find(union_id: str, config: TikTokConfig) -> TikTokAccount | None:
     """The account with its user and, in the same query, whether the user is an editor."""
-    return (
-        TikTokAccount.objects.select_related("user")
-        .annotate(user_is_editor=user_is_editor(config))
-        .filter(union_id=union_id)
-        .first()
-    )
+    return account_lookup.find(union_id, config.editor_group)
 
 
 def _sign_in_existing(

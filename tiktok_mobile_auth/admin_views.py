@@ -22,7 +22,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from . import accounts
+from . import account_lookup, accounts
 from .conf import ROLE_EDITOR, ROLE_MEMBER, get_config
 from .models import SignInEvent, TikTokAccount
 
@@ -34,7 +34,8 @@ def annotated(queryset: QuerySet[TikTokAccount]) -> QuerySet[TikTokAccount]:
     """Accounts with their user, role, blocked flag and last sign-in in one query."""
     last_success = Max("sign_in_events__created_at", filter=Q(sign_in_events__outcome="success"))
     return queryset.select_related("user").annotate(
-        user_is_editor=accounts.user_is_editor(get_config()), last_sign_in_at=last_success
+        user_is_editor=account_lookup.user_is_editor(get_config().editor_group),
+        last_sign_in_at=last_success,
     )
 
 

@@ -8,8 +8,10 @@ form a small hierarchy carrying the HTTP status, TikTok's error code and its ``l
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -142,8 +144,23 @@ def _get_session() -> requests.Session:
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers["User-Agent"] = f"tiktok-mobile-auth/{__version__}"
+                # requests reads the proxy and CA bundle variables from the environment
+                # again for every request: half a millisecond of CPU per TikTok call with
+                # a production-sized environment (make bench, docs/PERFORMANCE.md). They
+                # are read once instead: here, and per base URL in _environ_proxies().
+                session.trust_env = False
+                session.verify = (
+                    os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+                )
                 _session = session
     return _session
+
+
+@functools.lru_cache(maxsize=16)
+def _environ_proxies(base_url: str) -> dict[str, str]:
+    """HTTP(S)_PROXY / ALL_PROXY for TikTok's base URL unless NO_PROXY excludes it, read
+    from the environment once per process (the session no longer reads it per request)."""
+    return requests.utils.get_environ_proxies(base_url)
 
 
 class TikTokClient:
@@ -265,10 +282,15 @@ class TikTokClient:
         JSON object raises :class:`TikTokBadResponse` (``empty_ok``: an empty 2xx body reads
         as ``{}``). The caller reads the body's error.
         """
-        url = self.config.api_base_url + path
+        base_url = self.config.api_base_url
         try:
             response = self.session.request(
-                method, url, timeout=self.config.timeout, stream=True, **kwargs
+                method,
+                base_url + path,
+                timeout=self.config.timeout,
+                stream=True,
+                proxies=_environ_proxies(base_url),
+                **kwargs,
             )
             with response:
                 raw = self._read_limited(response)
