@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -406,6 +407,22 @@ def test_timeout_and_close_faults(fake: FakeTikTokThread, ctl: FakeTikTokControl
     with pytest.raises(requests.ConnectionError):
         requests.post(url, data={"token": "x"}, timeout=5)
     assert oauth_error(requests.post(url, data={"token": "x"}, timeout=5))[1] == "invalid_client"
+
+
+def test_the_together_fault_answers_only_requests_sent_at_once(
+    fake: FakeTikTokThread, ctl: FakeTikTokControl
+) -> None:
+    token = ctl.mint_token("fake-open-alice")
+    ctl.fault("userinfo", "together", count=3)
+    with ThreadPoolExecutor(3) as pool:
+        replies = list(pool.map(lambda _: user_info(fake, token, "open_id"), range(3)))
+    assert [reply.status_code for reply in replies] == [200, 200, 200]
+    assert {reply.json()["data"]["user"]["open_id"] for reply in replies} == {"fake-open-alice"}
+    # One at a time, the second never arrives while the first waits: 503, then normal again.
+    ctl.fault("userinfo", "together", count=2, seconds=0.5)
+    assert user_info(fake, token, "open_id").status_code == 503
+    assert user_info(fake, token, "open_id").status_code == 503  # the broken barrier's other half
+    assert user_info(fake, token, "open_id").status_code == 200
 
 
 def test_bad_fault_requests_are_refused(ctl: FakeTikTokControl) -> None:

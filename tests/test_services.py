@@ -14,13 +14,16 @@ from .conftest import require_service
 
 @pytest.mark.postgres
 @pytest.mark.django_db
-def test_database_url_switches_to_postgresql_with_connection_reuse():
+def test_database_url_switches_to_postgresql_with_a_checked_connection_pool():
     require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
-    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
-    assert connection.settings_dict["CONN_MAX_AGE"] > 0
+    assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True  # the pool checks
+    pool = connection.pool
+    assert pool is not None
+    assert (pool.min_size, pool.max_size, pool.timeout) == (2, 16, 10.0)
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+    assert connection.connection._pool is pool  # borrowed from the pool, not opened alone
 
 
 @pytest.mark.redis

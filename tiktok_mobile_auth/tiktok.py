@@ -23,6 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import __version__
 from .conf import TikTokConfig
+from .pooling import release_idle_pooled_connections
 
 logger = logging.getLogger(__name__)
 
@@ -283,6 +284,7 @@ class TikTokClient:
         as ``{}``). The caller reads the body's error.
         """
         base_url = self.config.api_base_url
+        release_idle_pooled_connections()  # not held while TikTok answers
         try:
             response = self.session.request(
                 method,

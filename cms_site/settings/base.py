@@ -90,10 +90,23 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Reuse connections across requests, and check them before use so a restarted
-    # database does not turn into a burst of errors.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
+    # A connection pool per process (psycopg_pool, through Django): a request borrows a
+    # connection at its first query and gives it back when it ends. The pool, not a
+    # connection per thread (CONN_MAX_AGE), because gunicorn's gevent workers run each
+    # client connection in a greenlet of its own (docs/DEPLOYMENT.md). CONN_HEALTH_CHECKS
+    # makes the pool check a connection before lending it, so a restarted database does
+    # not turn into a burst of errors. DJANGO_DB_POOL=false: one persistent connection
+    # per thread instead (e.g. behind PgBouncer), kept DJANGO_CONN_MAX_AGE seconds.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if env.bool("DJANGO_DB_POOL", default=True):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django's pool requires it
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DJANGO_DB_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=16),
+            "timeout": env.float("DJANGO_DB_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 
 # A cache shared by every worker process: the file cache by default (works across
 # gunicorn workers on one machine), Redis when REDIS_URL is set (works across machines).

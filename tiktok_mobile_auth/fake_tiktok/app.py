@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import json
+import threading
 import time
 from collections.abc import Callable
 from http import HTTPStatus
@@ -126,6 +127,14 @@ def fault_response(fault: Fault) -> Response | None:
     error_reply = api_error if endpoint == "userinfo" else oauth_error
     if kind == "timeout":
         time.sleep(float(extra.get("seconds", 5)))  # the client should have given up by now
+        return None
+    if kind == "together":
+        # Held until every request of the fault has arrived: they succeed only if the
+        # client had them all in flight at once (else 503 when ``seconds`` run out).
+        try:
+            fault.barrier.wait()  # type: ignore[union-attr]
+        except threading.BrokenBarrierError:
+            return Response(503, b"not every request arrived in time", "text/plain")
         return None
     if kind == "close":
         # wsgiref and gunicorn both treat EPIPE as "client went away": they write nothing

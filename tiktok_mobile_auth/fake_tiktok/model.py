@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,7 @@ KNOWN_SCOPES = frozenset(SCOPE_OF_FIELD.values()) | {"video.list", "video.upload
 FAULT_ENDPOINTS = ("token", "userinfo", "revoke")
 FAULT_KINDS = frozenset(
     {"timeout", "http500", "http503", "http429", "error200", "nonjson", "wrong_shape"}
-    | {"no_union_id", "huge", "close"}
+    | {"no_union_id", "huge", "close", "together"}
 )
 REQUEST_LOG_LIMIT = 10_000  # the benchmark sends many requests; keep memory bounded
 
@@ -133,3 +134,5 @@ class Fault:
     kind: str
     remaining: int
     extra: dict[str, Any] = field(default_factory=dict)
+    # "together": the requests wait here until all ``remaining`` of them have arrived.
+    barrier: threading.Barrier | None = None

@@ -261,8 +261,11 @@ class State:
         for name in ("seconds", "retry_after", "size"):
             if name in extra and not isinstance(extra[name], int | float):
                 raise ValueError(f"{name} must be a number")
+        barrier = None
+        if kind == "together":  # all ``count`` requests must be in flight at once
+            barrier = threading.Barrier(count, timeout=float(extra.get("seconds", 10)))
         with self._lock:
-            self._faults.append(Fault(endpoint, kind, count, dict(extra)))
+            self._faults.append(Fault(endpoint, kind, count, dict(extra), barrier))
 
     def take_fault(self, endpoint: str) -> Fault | None:
         """Use up one occurrence of the first pending fault for ``endpoint``."""
@@ -272,7 +275,8 @@ class State:
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)
-                    return Fault(fault.endpoint, fault.kind, 1, copy.deepcopy(fault.extra))
+                    extra = copy.deepcopy(fault.extra)
+                    return Fault(fault.endpoint, fault.kind, 1, extra, fault.barrier)
             return None
 
     def record(self, entry: Mapping[str, Any]) -> None:
