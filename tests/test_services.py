@@ -24,6 +24,9 @@ def test_database_url_switches_to_postgresql_with_a_checked_connection_pool():
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
     assert connection.connection._pool is pool  # borrowed from the pool, not opened alone
+    # Server-side binding, with statements prepared after 5 runs on a connection.
+    assert connection.connection.prepare_threshold == 5
+    assert connection.settings_dict["OPTIONS"]["server_side_binding"] is True
 
 
 @pytest.mark.redis

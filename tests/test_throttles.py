@@ -7,14 +7,18 @@ instances stand for two worker processes: all they share is the cache.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.core.cache import cache
+from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from tiktok_mobile_auth.api import throttles
 from tiktok_mobile_auth.api.throttles import PluginRateThrottle, parse_rate
 from tiktok_mobile_auth.conf import DEFAULTS, get_config
 
-from .conftest import BASE, configure, error_of
+from .conftest import BASE, configure, error_of, require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -207,3 +211,24 @@ def test_the_throttle_only_uses_the_cache(settings, rf, django_assert_num_querie
     get_config()  # the admin panel's values are now cached
     with django_assert_num_queries(0):
         assert PluginRateThrottle("logout").allow_request(rf.post("/"))
+
+
+@pytest.mark.redis
+def test_on_redis_the_counter_and_the_previous_window_are_one_round_trip(monkeypatch):
+    require_service("Redis (REDIS_URL)", bool(os.environ.get("REDIS_URL")))
+    redis = get_redis_connection("default")
+    cache.set("window:41", 5)  # the previous window's count, written through the cache
+    pipelines = []
+    original = type(redis).pipeline
+
+    def watched_pipeline(self, *args, **kwargs):
+        pipelines.append(original(self, *args, **kwargs))
+        return pipelines[-1]
+
+    monkeypatch.setattr(type(redis), "pipeline", watched_pipeline)
+    assert throttles._count("window:42", "window:41", 120) == (1, 5)
+    assert throttles._count("window:42", "window:41", 120) == (2, 5)
+    assert len(pipelines) == 2  # one pipeline (one round trip) per request
+    assert 0 < redis.ttl(cache.make_key("window:42")) <= 120  # the window expires
+    assert cache.get("window:42") == 2  # the counter reads back through the cache
+    assert cache.decr("window:42") == 1  # and a refused request can be taken back

@@ -11,8 +11,9 @@ answer is 429 in the error envelope (``RateLimitError``, code ``throttled``) wit
   ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``. IPv6 clients are counted per /64: one
   subscriber usually holds a whole /64 and could otherwise rotate addresses at will.
 - Counters live in the default cache, so every worker and (with Redis) every instance
-  shares them; ``cache.add`` + ``cache.incr`` are atomic on Redis, so concurrent requests
-  are not lost, unlike DRF's read-modify-write ``SimpleRateThrottle``.
+  shares them; they are incremented atomically (``INCR`` on Redis, in one pipelined round
+  trip with the previous window's read), so concurrent requests are not lost, unlike DRF's
+  read-modify-write ``SimpleRateThrottle``.
 - The window slides: the count of the current fixed window plus the previous window's count,
   weighted by how much of it still overlaps the last ``period`` seconds. This avoids the
   double burst a fixed window allows at its boundary. Refused requests are not counted.
@@ -91,15 +92,33 @@ def _wait(limit: int, period: int, elapsed: float, counted: int, previous: int) 
     return max(0.0, period * (1 - room / previous) - elapsed)
 
 
-def _count(key: str, timeout: int) -> int:
-    """Add one to the window's counter and return it: one round trip in the common case
-    (INCR of an existing key keeps its expiry), two for the window's first request."""
+def _count(key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+    """Add one to the window's counter; return it and the previous window's count."""
+    redis = _redis_client()
+    if redis is not None:
+        return _count_on_redis(redis, cache.make_key(key), cache.make_key(previous_key), timeout)
     try:
-        return cache.incr(key)
+        count = cache.incr(key)  # INCR of an existing key keeps its expiry
     except ValueError:  # the window's first request, or the key expired or was evicted
-        if cache.add(key, 1, timeout):
-            return 1
-        return cache.incr(key)  # another worker created it in between
+        count = 1 if cache.add(key, 1, timeout) else cache.incr(key)  # else: a racing worker
+    return count, cache.get(previous_key, 0)
+
+
+def _count_on_redis(redis: Any, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
+    """The same on Redis in one round trip: SET NX gives a window's counter its expiry when
+    it starts (any Redis version), INCR counts, GET reads the previous window."""
+    pipe = redis.pipeline(transaction=False)
+    pipe.set(key, 0, ex=timeout, nx=True)
+    pipe.incr(key)
+    pipe.get(previous_key)
+    _created, count, previous = pipe.execute()
+    return int(count), int(previous or 0)
+
+
+def _redis_client() -> Any:
+    """The raw client behind django-redis's default cache, or None for any other cache."""
+    get_client = getattr(getattr(cache, "client", None), "get_client", None)
+    return get_client(write=True) if get_client is not None else None
 
 
 class PluginRateThrottle(BaseThrottle):
@@ -117,8 +136,7 @@ class PluginRateThrottle(BaseThrottle):
         window, elapsed = divmod(time.time(), period)
         prefix = f"{CACHE_PREFIX}throttle:{self.scope}:{_ident(request)}:"
         key = f"{prefix}{int(window)}"
-        count = _count(key, period * 2)
-        previous = cache.get(f"{prefix}{int(window) - 1}", 0)
+        count, previous = _count(key, f"{prefix}{int(window) - 1}", period * 2)
         if previous * (1 - elapsed / period) + count <= limit:
             return True
         with contextlib.suppress(ValueError):  # expired meanwhile: nothing to undo
