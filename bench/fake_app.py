@@ -1,13 +1,14 @@
 """The bundled fake TikTok, served by gunicorn for the benchmark.
 
 The same app and rules as ``python -m tiktok_mobile_auth.fake_tiktok``, with two differences
-that matter under load: gunicorn's gthread worker keeps connections alive (as TikTok does over
+that matter under load: gunicorn's worker keeps connections alive (as TikTok does over
 HTTPS, so the site's pooled session is really pooled; the stdlib server closes every
 connection), and ``POST /_bench/latency {"ms": N}`` changes the added latency between
 scenarios without a restart. Synthetic users are on (``act.synth.<name>`` tokens,
 ``synth-code.<name>`` codes; see ``fake_tiktok/synthetic.py``).
 
-Run ONE worker (``--workers 1 --threads N``): the state lives in the worker's memory.
+Run ONE worker (``--workers 1``, gevent in the benchmark): the state lives in the worker's
+memory.
 """
 
 from __future__ import annotations

@@ -45,9 +45,9 @@ def run(bench: Bench, seconds: float) -> dict[str, Any]:
     out_dir = bench.workdir / "profile"
     out_dir.mkdir(exist_ok=True)
     site = bench.servers["site"]
-    # Few threads, all busy during the warm-up: a thread's first request (its own database
-    # connection, its cache client) is a one-off, not what a sign-in costs.
-    env = {**site.env, "BENCH_PROFILE_DIR": str(out_dir), "GUNICORN_THREADS": "4"}
+    # The warm-up reaches both workers: a worker's first requests (its database pool, its
+    # cache client, the imports) are a one-off, not what a sign-in costs.
+    env = {**site.env, "BENCH_PROFILE_DIR": str(out_dir)}
     profiled = Server("site-profiled", "bench.profiled:application", env, bench.workdir).start()
     scenario = SCENARIOS["connect_returning"]
     load_env = bench.scenario_env(scenario.name, 0, CONCURRENCY)

@@ -1,7 +1,8 @@
 """The site's WSGI app under pyinstrument, for the profile step of the benchmark.
 
-Every request is sampled on its own thread (pyinstrument's sampler is per thread) and the
-sessions are merged per worker process; at exit each worker writes its merged session to
+Every request is profiled on its own (the profile step sends two at a time, so each gevent
+worker mostly runs one, and the samples are that request's) and the sessions are merged per
+worker process; at exit each worker writes its merged session to
 ``$BENCH_PROFILE_DIR/<pid>.json``, which ``bench/profile.py`` combines and summarises.
 Wall-clock time: waiting on PostgreSQL or TikTok shows up where it happens.
 """

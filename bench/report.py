@@ -141,7 +141,9 @@ def _read(path: str) -> list[str]:
 def server_config() -> dict[str, Any]:
     return {
         "gunicorn_workers": os.environ.get("GUNICORN_WORKERS", "gunicorn.conf.py default"),
-        "gunicorn_threads": os.environ.get("GUNICORN_THREADS", "gunicorn.conf.py default"),
+        "gunicorn_worker_class": os.environ.get(
+            "GUNICORN_WORKER_CLASS", "gunicorn.conf.py default (gevent)"
+        ),
         "database": "PostgreSQL (scripts/services.sh, loopback)",
         "cache": "Redis (scripts/services.sh, loopback)",
         "load_generator": "wrk 4.1, 1 thread, keep-alive connections",
