@@ -1,6 +1,8 @@
-"""The sign-in flows, composed from the TikTok client, accounts and tokens.
+"""The sign-in flows, composed from the TikTok client and accounts.
 
-Views call these and only map their errors; nothing here knows about HTTP requests.
+Views call these and only map their errors; nothing here knows about HTTP requests. The
+connect view issues our JWT pair itself, in one database round trip with the sign-in record
+(api/views.py).
 
 - Server-started (browser) flow: :func:`start_authorization` (GET authorize) records a login
   attempt and returns TikTok's consent URL; :func:`resume_authorization` (GET callback)
@@ -14,11 +16,9 @@ Every access token obtained from TikTok here is recorded (:mod:`.minted`); with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.views.decorators.debug import sensitive_variables
 
-from . import accounts, attempts, authorize, minted, tiktok_tokens, tokens
+from . import accounts, attempts, authorize, minted, tiktok_tokens
 from .conf import TikTokConfig
 from .exceptions import (
     IdentityMismatch,
@@ -56,15 +56,9 @@ def fetch_profile(
         return client.get_user_info(access_token, fields=BASIC_FIELDS)
 
 
-@dataclass(frozen=True)
-class Connected:
-    sign_in: accounts.SignIn
-    tokens: dict[str, str]
-
-
 @sensitive_variables("access_token")
-def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connected:
-    """Sign in with a TikTok access token and issue our JWT pair.
+def connect_with_access_token(access_token: str, config: TikTokConfig) -> accounts.SignIn:
+    """Sign in with a TikTok access token (the caller issues our JWT pair).
 
     Under ``ACCESS_TOKEN_POLICY = "minted"`` (anything but ``"any"``) the token must be one
     this server obtained, unexpired, and TikTok must name the ``open_id`` it was obtained
@@ -87,13 +81,13 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> Connec
     signed_in = accounts.sign_in(profile, scopes=granted, config=config)
     # STORE_TOKENS: the grant our callback obtained for this token now has its account.
     tiktok_tokens.claim_stashed(access_token, signed_in.account, config)
-    return Connected(signed_in, tokens.issue_pair(signed_in.user))
+    return signed_in
 
 
 @sensitive_variables("code", "code_verifier", "grant")
 def connect_with_code(
     code: str, code_verifier: str, redirect_uri: str | None, config: TikTokConfig
-) -> Connected:
+) -> accounts.SignIn:
     """Sign in with the code and PKCE verifier a native TikTok SDK handed the app.
 
     The server exchanges the code itself, which proves TikTok issued it to *our* client
@@ -110,8 +104,7 @@ def connect_with_code(
     if redirect_uri not in allowed:
         raise RedirectUriNotAllowed()
     grant = exchange_code(code, config, redirect_uri=redirect_uri, code_verifier=code_verifier)
-    signed_in = sign_in_with_grant(grant, config)
-    return Connected(signed_in, tokens.issue_pair(signed_in.user))
+    return sign_in_with_grant(grant, config)
 
 
 @sensitive_variables("grant")

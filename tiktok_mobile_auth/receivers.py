@@ -9,6 +9,7 @@ from django.db.models.signals import post_delete, post_save
 from . import signals
 from .client_ip import client_ip
 from .panel import forget_cached_values
+from .round_trips import insert_without_returning
 
 
 def record_sign_in(
@@ -16,7 +17,8 @@ def record_sign_in(
 ) -> None:
     from .models import SignInEvent
 
-    SignInEvent.objects.create(
+    # Sent with the token pair's insert in one round trip (api/views.py, round_trips.py).
+    record = SignInEvent(
         account=account,
         union_id=account.union_id,
         outcome=SignInEvent.SUCCESS,
@@ -24,6 +26,7 @@ def record_sign_in(
         flow=flow,
         ip_address=client_ip(request),
     )
+    insert_without_returning(record)
 
 
 def record_refusal(

@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from . import __version__
 from .conf import TikTokConfig
-from .pooling import release_idle_pooled_connections
+from .round_trips import release_idle_pooled_connections
 
 logger = logging.getLogger(__name__)
 

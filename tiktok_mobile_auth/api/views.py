@@ -19,6 +19,7 @@ from .. import accounts, flows, signals, tokens
 from ..conf import get_config, one_config_per_request
 from ..exceptions import SignInError
 from ..models import TikTokAccount
+from ..round_trips import one_round_trip
 from .authentication import PluginJWTAuthentication
 from .errors import PluginDisabled, exception_handler
 from .parsers import JSONParser, check_body_size
@@ -90,28 +91,31 @@ class ConnectView(PluginAPIView):
         flow = "code" if "code" in data else "access_token"
         try:
             if flow == "code":
-                connected = flows.connect_with_code(
+                signed_in = flows.connect_with_code(
                     data["code"], data["code_verifier"], data.get("redirect_uri"), config
                 )
             else:
-                connected = flows.connect_with_access_token(data["access_token"], config)
+                signed_in = flows.connect_with_access_token(data["access_token"], config)
         except SignInError as err:
             if err.union_id:  # a known TikTok identity was refused: keep a record of it
                 signals.sign_in_failed.send(
                     TikTokAccount, code=err.code, union_id=err.union_id, flow=flow, request=request
                 )
             raise
-        signed_in = connected.sign_in
-        signals.signed_in.send(
-            TikTokAccount,
-            account=signed_in.account,
-            user=signed_in.user,
-            created=signed_in.created,
-            flow=flow,
-            request=request,
-        )
+        # The sign-in record (written by the plugin's signed_in receiver) and the refresh
+        # token's outstanding row: two inserts, one round trip.
+        with one_round_trip():
+            signals.signed_in.send(
+                TikTokAccount,
+                account=signed_in.account,
+                user=signed_in.user,
+                created=signed_in.created,
+                flow=flow,
+                request=request,
+            )
+            pair = tokens.issue_pair(signed_in.user)
         user = user_payload(signed_in.user, signed_in.account, signed_in.role)
-        return Response({**connected.tokens, "user": user})
+        return Response({**pair, "user": user})
 
 
 class MeView(PluginAPIView):
