@@ -42,3 +42,29 @@ def test_redis_url_switches_the_shared_cache_to_redis():
     fresh = caches.create_connection("default")  # a new client, no shared local state
     assert fresh.get(key) == value
     fresh.delete(key)
+
+
+@pytest.mark.redis
+def test_redis_connections_are_bounded_and_the_next_caller_waits_for_one():
+    require_service("Redis (REDIS_URL)", bool(os.environ.get("REDIS_URL")))
+    import threading
+
+    import redis
+    from django_redis import get_redis_connection
+
+    pool = get_redis_connection("default").connection_pool
+    assert isinstance(pool, redis.BlockingConnectionPool)
+    assert (pool.max_connections, pool.timeout) == (64, 10.0)
+    # All 64 in use: one more caller waits (redis-py's default pool would raise "Too many
+    # connections" at once, a 500 for the request) and gets the first one given back.
+    taken = [pool.get_connection() for _ in range(64)]
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(pool.get_connection()))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and not got
+    pool.release(taken.pop())
+    waiter.join(5)
+    assert len(got) == 1
+    for borrowed in [*taken, *got]:
+        pool.release(borrowed)

@@ -123,7 +123,18 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            "OPTIONS": {
+                "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # A gevent worker runs many requests at once, each holding a connection
+                # while Redis answers: a bounded pool whose callers wait for a free
+                # connection. redis-py's default pool refuses the 101st at once ("Too many
+                # connections", a 500), which 256 concurrent sign-ins reached (make bench).
+                "CONNECTION_POOL_CLASS": "redis.BlockingConnectionPool",
+                "CONNECTION_POOL_KWARGS": {
+                    "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=64),
+                    "timeout": env.float("REDIS_POOL_TIMEOUT", default=10.0),
+                },
+            },
         }
     }
 else:
