@@ -106,3 +106,13 @@ def test_a_record_inserted_without_returning_keeps_no_id():
     insert_without_returning(row)
     assert row.pk is None
     assert SignInEvent.objects.filter(union_id="union-no-id").count() == 1
+
+
+def test_a_tiktok_call_inside_a_round_trip_keeps_the_batching_connection(tiktok):
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    with one_round_trip():
+        kept = connection.connection
+        insert_without_returning(record("union-receiver-calls-tiktok"))
+        TikTokClient(get_config()).get_user_info("act.x", fields=("open_id", "union_id"))
+        assert connection.connection is kept  # not handed back mid-batch
+    assert SignInEvent.objects.filter(union_id="union-receiver-calls-tiktok").exists()

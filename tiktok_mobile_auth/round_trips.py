@@ -20,12 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
+# Set inside one_round_trip(): its connection is mid-batch and must not go back to the pool
+# (a signed_in receiver of the host project might call TikTok).
+_batching: ContextVar[bool] = ContextVar("tiktok_mobile_auth_batching", default=False)
+
 
 def release_idle_pooled_connections() -> None:
-    """Give every pooled connection that is open and outside a transaction back to its pool."""
+    """Give every pooled connection that is open and outside a transaction (and outside
+    :func:`one_round_trip`) back to its pool."""
+    if _batching.get():
+        return
     for connection in connections.all(initialized_only=True):
         pooled = getattr(connection, "pool", None) is not None  # PostgreSQL, OPTIONS["pool"]
         if pooled and connection.connection is not None and not connection.in_atomic_block:
@@ -44,8 +52,12 @@ def one_round_trip(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     connection.ensure_connection()
     # An error the batch hits surfaces when it is sent, at the end of the block: outside
     # Django's cursor, so translated here into Django's DatabaseError classes.
-    with connection.wrap_database_errors, connection.connection.pipeline():
-        yield
+    token = _batching.set(True)
+    try:
+        with connection.wrap_database_errors, connection.connection.pipeline():
+            yield
+    finally:
+        _batching.reset(token)
 
 
 def insert_without_returning(row: models.Model) -> None:
@@ -53,7 +65,9 @@ def insert_without_returning(row: models.Model) -> None:
 
     ``Model.save()`` reads the id back (``RETURNING``), which ends a pipeline's round trip:
     inside :func:`one_round_trip` this insert waits for nothing. Only for rows nobody reads
-    again in the request (a sign-in record)."""
+    again in the request (a sign-in record); no ``pre_save``/``post_save`` signals are sent.
+    It uses ``QuerySet._insert``, the ORM's own insert under ``save()`` and ``bulk_create()``
+    (not public API: check it on Django upgrades; ``tests/test_round_trips.py`` does)."""
     model = type(row)
     fields = [field for field in model._meta.local_concrete_fields if not field.primary_key]
     model._base_manager._insert([row], fields=fields)
