@@ -40,11 +40,12 @@ def test_the_connection_is_given_back_before_the_tiktok_call(tiktok):
     query()
     assert connection.connection is not None and borrowed() == 1
     held_during_call = []
-    tiktok.get(
-        USER_INFO_URL,
-        json=user_info_reply(),
-        match=[lambda request: (held_during_call.append(borrowed()), (True, ""))[1]],
-    )
+
+    def note_borrowed(request):  # a responses matcher: runs while TikTok "answers"
+        held_during_call.append(borrowed())
+        return True, ""
+
+    tiktok.get(USER_INFO_URL, json=user_info_reply(), match=[note_borrowed])
     TikTokClient(get_config()).get_user_info("act.x", fields=("open_id", "union_id"))
     assert held_during_call == [0]  # nothing borrowed while TikTok answered
     assert connection.connection is None
