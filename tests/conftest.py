@@ -8,11 +8,13 @@ optional locally, but a test that needs one fails instead of skipping when ``CI`
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import responses
+from django.db import connection
 from rest_framework.test import APIClient
 
 API = "https://open.tiktokapis.test"
@@ -135,3 +137,32 @@ def error_of(response: Any) -> dict[str, Any]:
     assert body["data"] is None
     assert body["error"]["status"] == response.status_code
     return body["error"]
+
+
+def run_at_once(
+    work: Callable[[], Any],
+    count: int,
+    *,
+    errors: tuple[type[BaseException], ...] = (Exception,),
+) -> list[Any]:
+    """Run ``work`` in ``count`` threads released at the same moment; return what each one
+    returned or raised among ``errors`` (anything else ends its thread with no result).
+    Each thread closes its own database connection."""
+    barrier = threading.Barrier(count, timeout=10)
+    results: list[Any] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(work())
+        except errors as err:  # recorded, for the caller to assert on
+            results.append(err)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

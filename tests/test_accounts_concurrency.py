@@ -17,7 +17,7 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount
 from tiktok_mobile_auth.tiktok import TikTokProfile
 
-from .conftest import require_service
+from .conftest import require_service, run_at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -45,21 +45,9 @@ def test_concurrent_first_sign_ins_create_one_user_and_both_succeed(monkeypatch)
         return account
 
     monkeypatch.setattr(accounts, "_find", find_then_wait)
-    results: list[object] = []
-
-    def sign_in():
-        try:
-            results.append(accounts.sign_in(profile, scopes=(), config=config))
-        except Exception as err:  # recorded and asserted below
-            results.append(err)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=sign_in) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(
+        lambda: accounts.sign_in(profile, scopes=(), config=config), threads_count
+    )
 
     assert all(isinstance(r, accounts.SignIn) for r in results), results
     assert len({r.user.pk for r in results}) == 1

@@ -6,8 +6,6 @@ in CI), so the Redis path runs there. The database race needs PostgreSQL.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -17,7 +15,7 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import InvalidState, SpentState, UnknownState
 from tiktok_mobile_auth.models import LoginAttempt
 
-from .conftest import configure, require_service
+from .conftest import configure, require_service, run_at_once
 
 pytestmark = pytest.mark.django_db
 VERIFIER = "v" * 64
@@ -107,24 +105,9 @@ def test_auto_storage_is_the_database_unless_the_cache_is_redis(settings):
 
 def _race(state: str, config, threads_count: int = 8) -> list[object]:
     """``threads_count`` threads consume ``state`` at the same moment."""
-    barrier = threading.Barrier(threads_count, timeout=10)
-    results: list[object] = []
-
-    def consume() -> None:
-        try:
-            barrier.wait()
-            results.append(attempts.consume(state, config))
-        except InvalidState as err:
-            results.append(err)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=consume) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+    return run_at_once(
+        lambda: attempts.consume(state, config), threads_count, errors=(InvalidState,)
+    )
 
 
 def test_racing_consumers_of_the_cache_store_let_exactly_one_through(settings):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +17,7 @@ from django.test import Client
 from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt
 
-from .conftest import BASE, TOKEN_URL, error_of, token_reply
+from .conftest import BASE, TOKEN_URL, error_of, run_at_once, token_reply
 from .test_callback import CALLBACK_URL, app_params, configure
 
 pytestmark = pytest.mark.django_db
@@ -320,19 +319,7 @@ def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok, 
     configure(settings, STORAGE="cache")
     sent = started(Client())
     tiktok.post(TOKEN_URL, json=token_reply())
-    barrier = threading.Barrier(4, timeout=10)
-    results: list[dict[str, str]] = []
-
-    def race() -> None:
-        client = Client()
-        barrier.wait()
-        results.append(app_params(come_back(client, sent["state"])))
-
-    threads = [threading.Thread(target=race) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(lambda: app_params(come_back(Client(), sent["state"])), 4, errors=())
 
     assert sorted("access_token" in r for r in results) == [False, False, False, True]
     assert sorted(r.get("error", "") for r in results) == ["", *["invalid_state"] * 3]

@@ -9,7 +9,6 @@ so it runs on PostgreSQL (skipped locally without DATABASE_URL, a failure in CI)
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import parse_qs
@@ -24,7 +23,7 @@ from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.tiktok import TokenGrant
 
-from .conftest import TOKEN_URL, configure, require_service, token_reply
+from .conftest import TOKEN_URL, configure, require_service, run_at_once, token_reply
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -52,23 +51,7 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
 
     tiktok.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
     workers = 6
-    barrier = threading.Barrier(workers, timeout=10)
-    results: list[object] = []
-
-    def use_token():
-        try:
-            barrier.wait()
-            results.append(tiktok_tokens.valid_access_token(account, get_config()))
-        except Exception as err:  # recorded and asserted below
-            results.append(err)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=use_token) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(lambda: tiktok_tokens.valid_access_token(account, get_config()), workers)
 
     assert results == ["act.new"] * workers
     assert len(tiktok.calls) == 1
