@@ -28,6 +28,7 @@ from .conftest import (
     user_info_reply,
 )
 from .test_api_connect_code import connect_code
+from .test_api_tokens import refresh
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -45,10 +46,6 @@ def signed_in(api, tiktok):
 
 def disconnect(api, jwt):
     return api.post(f"{BASE}/disconnect", HTTP_AUTHORIZATION=f"Bearer {jwt}")
-
-
-def refresh(api, token):
-    return api.post(f"{BASE}/token/refresh", {"refresh": token}, format="json")
 
 
 def assert_unlinked(api, session) -> None:
