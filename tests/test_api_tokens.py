@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from .conftest import BASE, USER_INFO_URL, error_of, mint, user_info_reply
 
@@ -20,6 +21,17 @@ def signed_in(api, tiktok):
     response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
     assert response.status_code == 200
     return response.json()
+
+
+def test_connect_records_the_refresh_token_it_issued_as_outstanding(signed_in):
+    refresh_token = RefreshToken(signed_in["refresh"])  # SimpleJWT accepts what we signed
+    access = AccessToken(signed_in["jwt"])
+    user = User.objects.get()
+    assert refresh_token["user_id"] == access["user_id"] == str(user.pk)
+    row = OutstandingToken.objects.get()
+    assert (row.user, row.jti, row.token) == (user, refresh_token["jti"], signed_in["refresh"])
+    assert row.expires_at.timestamp() == refresh_token["exp"]
+    assert row.created_at is not None and row.created_at <= row.expires_at
 
 
 def me(api, jwt):

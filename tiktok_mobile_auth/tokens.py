@@ -13,9 +13,11 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.tokens import RefreshToken, TokenError
+from rest_framework_simplejwt.tokens import BlacklistMixin, RefreshToken, TokenError
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from .exceptions import AccountBlocked, SignInError
+from .round_trips import insert_without_returning
 
 
 class RefreshRefused(SignInError):
@@ -24,9 +26,24 @@ class RefreshRefused(SignInError):
 
 
 def issue_pair(user: AbstractBaseUser) -> dict[str, str]:
-    """A new access + refresh pair for ``user``: ``{"jwt": ..., "refresh": ...}``."""
-    refresh = RefreshToken.for_user(user)
-    return {"jwt": str(refresh.access_token), "refresh": str(refresh)}
+    """A new access + refresh pair for ``user``: ``{"jwt": ..., "refresh": ...}``, the
+    refresh token recorded in SimpleJWT's outstanding tokens (so it can be revoked)."""
+    # SimpleJWT's RefreshToken.for_user (its blacklist mixin) signs the refresh token once
+    # to store it and the caller signs it again, and it reads the new row's id back, which
+    # ends a batch's round trip (round_trips.one_round_trip). Here: the claims by SimpleJWT's
+    # own Token.for_user (the method the mixin extends), one signature, and the same row
+    # inserted without RETURNING. About 0.2 ms of CPU per sign-in (docs/PERFORMANCE.md).
+    refresh = super(BlacklistMixin, RefreshToken).for_user(user)
+    raw_refresh = str(refresh)
+    outstanding = OutstandingToken(
+        user=user,
+        jti=refresh[api_settings.JTI_CLAIM],
+        token=raw_refresh,
+        created_at=refresh.current_time,
+        expires_at=datetime_from_epoch(refresh["exp"]),
+    )
+    insert_without_returning(outstanding)
+    return {"jwt": str(refresh.access_token), "refresh": raw_refresh}
 
 
 class _UnspentCheckedLater(RefreshToken):
