@@ -33,6 +33,13 @@ SCENARIOS = {
     for s in (
         Scenario("floor", "floor: user info + JWT pair", "floor", "/connect", "connect_returning"),
         Scenario(
+            "framework_floor",
+            "framework floor: the same in a DRF view",
+            "site",
+            "/bench/framework-floor",
+            "connect_returning",
+        ),
+        Scenario(
             "connect_returning",
             "connect, returning user",
             "site",

@@ -75,6 +75,16 @@ def line(r: dict[str, Any]) -> str:
     )
 
 
+def _best(rows: list[dict[str, Any]], name: str) -> float:
+    """The highest throughput of ``name`` with TikTok answering at once."""
+    return max((r["throughput_rps"] for r in _find(rows, name, 0)), default=0)
+
+
+def _ratio(rows: list[dict[str, Any]], name: str, of: str) -> float:
+    base = _best(rows, of)
+    return round(_best(rows, name) / base, 3) if base else 0
+
+
 def _find(rows: list[dict[str, Any]], name: str, latency: int) -> list[dict[str, Any]]:
     return [r for r in rows if r["scenario"] == name and r["tiktok_latency_ms"] == latency]
 
@@ -86,9 +96,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     def add(name: str, measured: Any, target: str, met: bool) -> None:
         found.append({"target": name, "measured": measured, "goal": target, "met": met})
 
-    floor = max((r["throughput_rps"] for r in _find(rows, "floor", 0)), default=0)
-    site = max((r["throughput_rps"] for r in _find(rows, "connect_returning", 0)), default=0)
-    ratio = round(site / floor, 3) if floor else 0
+    ratio = _ratio(rows, "connect_returning", "floor")
     add(
         "returning connect / floor throughput (TikTok at once, best of each)",
         ratio,
@@ -117,6 +125,21 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             r["peak_rss_mb"] < 500,
         )
     return found
+
+
+def split(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Where the distance from the floor lies (not targets): the framework floor, the same
+    work in a DRF view of the site, against the floor; connect against the framework floor."""
+    return [
+        {
+            "ratio": "framework floor / floor throughput (the framework's share)",
+            "measured": _ratio(rows, "framework_floor", "floor"),
+        },
+        {
+            "ratio": "returning connect / framework floor throughput (the plugin's share)",
+            "measured": _ratio(rows, "connect_returning", "framework_floor"),
+        },
+    ]
 
 
 def machine() -> dict[str, Any]:
@@ -158,6 +181,10 @@ def write(
     print("\nTargets (issue 5):")
     for t in found:
         print(f"  [{'met' if t['met'] else 'MISSED'}] {t['target']}: {t['measured']} ({t['goal']})")
+    ratios = split(rows)
+    print("\nWhere the distance from the floor lies (TikTok at once, best of each):")
+    for r in ratios:
+        print(f"  {r['ratio']}: {r['measured']}")
     if profiled.get("components"):
         print("\nProfile, share of a returning-user connect's wall time:")
         for name, share in list(profiled["components"].items())[:6]:
@@ -171,6 +198,7 @@ def write(
         "settings": asdict(mode),
         "scenarios": {name: s.title for name, s in SCENARIOS.items()},
         "targets": found,
+        "split": ratios,
         "runs": rows,
         "profile": {k: v for k, v in profiled.items() if k != "text"},
     }
@@ -248,6 +276,8 @@ def markdown(document: dict[str, Any]) -> str:
     for t in document["targets"]:
         verdict = "met" if t["met"] else "**missed**"
         lines.append(f"| {t['target']} | {t['goal']} | {t['measured']} | {verdict} |")
+    for r in document.get("split", []):
+        lines.append(f"| {r['ratio']} | (no target) | {r['measured']} | |")
     return "\n".join(lines)
 
 

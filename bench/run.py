@@ -41,17 +41,19 @@ class Mode:
     sweep: dict[int, tuple[int, ...]]  # TikTok latency (ms) -> concurrencies (floor, returning)
     others: dict[int, tuple[int, ...]]  # latency -> concurrencies for new users and callback
     refresh: tuple[int, ...]  # concurrencies for token/refresh (no TikTok call: latency 0 only)
+    framework: tuple[int, ...]  # concurrencies for the framework floor (latency 0 only)
     profile_seconds: int = 4
     warmup_seconds: int = 2
 
 
 MODES = {
-    "quick": Mode(4, {0: (16, 64), 200: (16, 64)}, {0: (16,), 200: (64,)}, (16,)),
+    "quick": Mode(4, {0: (16, 64), 200: (16, 64)}, {0: (16,), 200: (64,)}, (16,), (64,)),
     "full": Mode(
         15,
         {0: (1, 4, 16, 32, 64, 128), 200: (1, 16, 64, 128, 256)},
         {0: (16, 64), 200: (64,)},
         (16, 64),
+        (4, 16, 64, 128),
         profile_seconds=10,
         warmup_seconds=3,
     ),
@@ -160,7 +162,7 @@ class Bench:
 
     def scenario_env(self, name: str, latency: int, concurrency: int) -> dict[str, str]:
         tag = f"{self.run_id}-{name}-l{latency}-c{concurrency}-{secrets.token_hex(2)}-"
-        if name in ("floor", "connect_returning"):
+        if name in ("floor", "framework_floor", "connect_returning"):
             return {"BENCH_TOKEN_PREFIX": self.returning_prefix, "BENCH_POOL": str(POOL)}
         if name == "connect_new":
             return {"BENCH_TOKEN_PREFIX": f"act.synth.{tag}"}
@@ -236,7 +238,10 @@ def plan(mode: Mode) -> list[tuple[int, str, int]]:
     steps = []
     for latency, sweep in mode.sweep.items():
         for concurrency in sweep:
-            steps += [(latency, "floor", concurrency), (latency, "connect_returning", concurrency)]
+            steps.append((latency, "floor", concurrency))
+            if latency == 0 and concurrency in mode.framework:
+                steps.append((latency, "framework_floor", concurrency))
+            steps.append((latency, "connect_returning", concurrency))
         for concurrency in mode.others.get(latency, ()):
             steps += [
                 (latency, name, concurrency) for name in ("connect_new", "authorize", "callback")

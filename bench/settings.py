@@ -16,6 +16,9 @@ TIKTOK_MOBILE_AUTH = {
     "AUTH_BASE_URL": os.environ["BENCH_TIKTOK_URL"],
 }
 
+# The site's URLconf plus the framework floor (bench/framework_floor.py).
+ROOT_URLCONF = "bench.urls"
+
 # Outermost, so it counts the queries of every other middleware too.
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]
 

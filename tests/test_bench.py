@@ -10,8 +10,10 @@ import jwt
 import pytest
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
+from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from bench import fake_app, floor
+from bench import fake_app, floor, framework_floor, report
 from bench.querycount import HEADER, QueryCountMiddleware
 from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread, State
 
@@ -54,6 +56,34 @@ def test_the_floor_refuses_a_body_without_a_token():
     assert call(floor.application, "POST", "/connect", b"{}")[0] == "400 Bad Request"
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("bench.urls")
+def test_the_framework_floor_does_the_floors_work_in_a_drf_view(client, monkeypatch):
+    with FakeTikTokThread(State(synthesize_users=True)) as fake:
+        monkeypatch.setattr(framework_floor, "USER_INFO_URL", f"{fake.base_url}/v2/user/info/")
+        response = client.post(
+            "/bench/framework-floor",
+            {"access_token": "act.synth.framework1"},
+            content_type="application/json",
+        )
+        [request] = fake.state.requests("userinfo")
+    assert response.status_code == 200
+    reply = response.json()
+    assert reply["user"]["union_id"] == "fake-union-synth-framework1"
+    assert request["headers"]["Authorization"] == "Bearer act.synth.framework1"
+    access, refresh = AccessToken(reply["jwt"]), RefreshToken(reply["refresh"])
+    assert set(access.payload) == {"token_type", "exp", "iat", "jti", "user_id"}  # the floor's
+    assert access["user_id"] == refresh["user_id"]
+    # Nothing of the plugin's work: no user, no outstanding token.
+    assert not get_user_model().objects.exists() and not OutstandingToken.objects.exists()
+
+
+@pytest.mark.urls("bench.urls")
+def test_the_framework_floor_refuses_a_body_without_a_token(client):
+    response = client.post("/bench/framework-floor", {}, content_type="application/json")
+    assert response.status_code == 400
+
+
 def test_the_bench_fake_changes_its_latency_without_a_restart(monkeypatch):
     monkeypatch.setattr(fake_app.fake, "latency_ms", 0)
     status, _, _ = call(fake_app.application, "POST", "/_bench/latency", b'{"ms": 200}')
@@ -70,3 +100,24 @@ def test_the_query_counter_reports_the_queries_of_the_request():
 
     response = QueryCountMiddleware(view)(object())
     assert response[HEADER] == "2"
+
+
+def test_the_report_splits_the_distance_from_the_floor_between_framework_and_plugin():
+    def measured(name: str, latency: int, rps: float) -> dict[str, Any]:
+        return {
+            "scenario": name,
+            "tiktok_latency_ms": latency,
+            "throughput_rps": rps,
+            "sql_max": 3,
+            "concurrency": 16,
+        }
+
+    rows = [
+        measured("floor", 0, 900.0),
+        measured("floor", 0, 1000.0),  # the best of each counts
+        measured("framework_floor", 0, 600.0),
+        measured("connect_returning", 0, 300.0),
+        measured("connect_returning", 200, 5000.0),  # with TikTok latency: not compared
+    ]
+    assert [r["measured"] for r in report.split(rows)] == [0.6, 0.5]
+    assert report.targets(rows)[0]["measured"] == 0.3
