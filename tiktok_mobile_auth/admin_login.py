@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
 from . import flows, signals
+from .api.errors import answers_outages
 from .api.throttles import throttled_response
 from .attempts import Attempt
 from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request
@@ -54,6 +55,7 @@ def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpRe
 
 
 @never_cache
+@answers_outages
 @one_config_per_request
 def start(request: HttpRequest) -> HttpResponse:
     """GET: begin the admin sign-in at TikTok."""

@@ -29,7 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
 from . import admin_login, flows, tiktok_tokens
-from .api.errors import json_error
+from .api.errors import answers_outages, json_error
 from .api.throttles import throttled_response
 from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request, setting_label
 from .exceptions import InvalidState, NotConfigured
@@ -115,6 +115,7 @@ def _valid_app_state(state: str) -> bool:
 # with its HTML 403 page before the view could give the 405 envelope.
 @csrf_exempt
 @never_cache
+@answers_outages
 @one_config_per_request
 def authorize(request: HttpRequest) -> HttpResponse:
     refused = _refused(request, "authorize")
@@ -138,6 +139,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @never_cache
+@answers_outages
 @one_config_per_request
 @sensitive_variables("code", "grant", "attempt")
 def callback(request: HttpRequest) -> HttpResponse:

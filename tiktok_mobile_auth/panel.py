@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, ProgrammingError
 
 from . import crypto
 from .conf import BASIC_SCOPE, setting_label, values_by_source
@@ -66,8 +66,10 @@ def panel_source() -> dict[str, Any]:
     if values is None:
         try:
             values = _stored_values()
-        except DatabaseError:  # not migrated yet: the panel simply has nothing to say
-            return {}
+        except DatabaseError as err:
+            if not _not_migrated(err):
+                raise  # an outage: answered 503, not a configuration without the panel
+            return {}  # not migrated yet: the panel simply has nothing to say
         cache.set(CACHE_KEY, values, CACHE_SECONDS)
     values = dict(values)
     encrypted = values.pop("CLIENT_SECRET_ENCRYPTED", "")
@@ -81,6 +83,12 @@ def panel_source() -> dict[str, Any]:
                 setting_label("ENCRYPTION_KEYS"),
             )
     return values
+
+
+def _not_migrated(err: DatabaseError) -> bool:
+    # PostgreSQL reports a missing table as a ProgrammingError; SQLite as an OperationalError,
+    # the class of its outages too, so its message tells them apart.
+    return isinstance(err, ProgrammingError) or "no such table" in str(err)
 
 
 panel_source.uses_database = True  # type: ignore[attr-defined]

@@ -5,14 +5,24 @@
 
 Statuses are truthful (unlike Strapi's blanket 400). Every error our views raise, ours,
 TikTok's or DRF's, is turned into this shape here and only here.
+
+When the database or the cache cannot be reached (refused, timed out, the pool exhausted, a
+dropped connection), every endpoint answers 503 ``service_unavailable`` with ``Retry-After``
+instead of a 500: a sign-in needs both (the cache for the throttle, the admin panel's values
+and login attempts; the database for accounts and tokens), and an app can retry. No user is
+half-created: a new user and its TikTok account are written in one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
@@ -61,6 +71,27 @@ ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
 ]
 
 
+def _storage_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean the database or the cache is out of reach. Other database
+    errors (integrity, programming) are bugs and stay 500s."""
+    errors: list[type[Exception]] = [OperationalError, InterfaceError]
+    with contextlib.suppress(ImportError):  # redis-py: Django's and django-redis's backends
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+
+        errors += [RedisConnectionError, RedisTimeoutError]
+    with contextlib.suppress(ImportError):  # django-redis wraps redis-py's in its own
+        from django_redis.exceptions import ConnectionInterrupted
+
+        errors.append(ConnectionInterrupted)
+    return tuple(errors)
+
+
+STORAGE_ERRORS = _storage_errors()
+OUTAGE_RETRY_AFTER = 5  # seconds: about a restart or failover of PostgreSQL or Redis
+OUTAGE_MESSAGE = "TikTok sign-in is temporarily unavailable. Please try again shortly."
+
+
 class PluginDisabled(drf.NotFound):
     default_detail = "TikTok sign-in is disabled on this server."
     default_code = "plugin_disabled"
@@ -81,6 +112,29 @@ def envelope(status: int, message: str, code: str, **details: Any) -> dict[str, 
 def json_error(status: int, message: str, code: str) -> JsonResponse:
     """The envelope as a plain Django response, for the non-DRF callback view."""
     return JsonResponse(envelope(status, message, code), status=status)
+
+
+def _log_outage(exc: Exception) -> None:
+    # The driver's message names the server and the failure, never a query's values.
+    logger.error("TikTok sign-in: storage unavailable: %s: %s", type(exc).__name__, exc)
+
+
+def answers_outages(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate ``view`` to answer 503 ``service_unavailable`` when the database or cache is
+    out of reach: for work outside DRF's exception handling (reading the configuration,
+    the plain Django views), which would otherwise end in Django's 500 page."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except STORAGE_ERRORS as exc:
+            _log_outage(exc)
+            response = json_error(503, OUTAGE_MESSAGE, "service_unavailable")
+            response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
+            return response
+
+    return wrapper
 
 
 def _describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
@@ -124,6 +178,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         retry_after = getattr(exc, "retry_after", None)
         if status == 503 and retry_after:
             headers["Retry-After"] = str(retry_after)
+    elif isinstance(exc, STORAGE_ERRORS):
+        _log_outage(exc)
+        status, message, code, extra = 503, OUTAGE_MESSAGE, "service_unavailable", {}
+        headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
     elif isinstance(exc, drf.APIException):
         status = exc.status_code
         message, code, extra = _describe_drf(exc)

@@ -24,7 +24,7 @@ from rest_framework import serializers
 from .. import exceptions as domain
 from ..conf import ROLES
 from ..tokens import RefreshRefused
-from .errors import STATUS_NAMES, envelope
+from .errors import OUTAGE_MESSAGE, STATUS_NAMES, envelope
 from .serializers import ConnectSerializer, RefreshSerializer
 
 # code -> (HTTP status, an example message, extra details of the example)
@@ -90,6 +90,7 @@ ERROR_CODES: dict[str, tuple[int, str, dict[str, Any]]] = {
         "TikTok sign-in is not configured on this server: set TIKTOK_APP_REDIRECT_URIS.",
         {},
     ),
+    "service_unavailable": (503, OUTAGE_MESSAGE, {}),
 }
 
 # When each code is answered, for the response descriptions.
@@ -133,6 +134,8 @@ WHEN: dict[str, str] = {
     "(`Retry-After` when TikTok sent one)",
     "server_misconfigured": "this server's TikTok configuration is incomplete or refused by "
     "TikTok (the message names the setting)",
+    "service_unavailable": "this server's database or cache is out of reach: retry after "
+    "`Retry-After` seconds",
 }
 
 RESPONSE_HEADERS: dict[int, dict[str, Any]] = {
@@ -141,7 +144,8 @@ RESPONSE_HEADERS: dict[int, dict[str, Any]] = {
         "name": "Retry-After",
         "type": int,
         "required": False,
-        "description": "Seconds to wait, when TikTok said so.",
+        "description": "Seconds to wait: always with `service_unavailable`, and with "
+        "`tiktok_unavailable` when TikTok said so.",
     },
 }
 

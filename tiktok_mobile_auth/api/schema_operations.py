@@ -24,7 +24,7 @@ from .schema_components import (
     header,
 )
 
-_COMMON = ("plugin_disabled", "throttled")
+_COMMON = ("plugin_disabled", "throttled", "service_unavailable")
 _BODY = ("invalid_request", "parse_error", "payload_too_large", "unsupported_media_type")
 OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     "connect": (
@@ -102,13 +102,13 @@ def _by_status(responses: dict[Any, Any]) -> dict[Any, Any]:
 
 
 def _headers(operation_id: str) -> list[OpenApiParameter]:
-    """Retry-After on the 429 answers of ``operation_id``, and on its 503 answers when TikTok
-    can be unavailable (the header is passed on when TikTok sent one)."""
+    """Retry-After on the 429 and 503 answers of ``operation_id`` (on a 503 from TikTok,
+    passed on when TikTok sent one)."""
     codes = OPERATION_ERRORS[operation_id]
     return [header(status) for status, code in _RETRY_AFTER.items() if code in codes]
 
 
-_RETRY_AFTER = {429: "throttled", 503: "tiktok_unavailable"}
+_RETRY_AFTER = {429: "throttled", 503: "service_unavailable"}
 
 
 # ---- the documented operations -------------------------------------------------------------

@@ -21,7 +21,7 @@ from ..exceptions import SignInError
 from ..models import TikTokAccount
 from ..round_trips import one_round_trip
 from .authentication import PluginJWTAuthentication
-from .errors import PluginDisabled, exception_handler
+from .errors import PluginDisabled, answers_outages, exception_handler
 from .parsers import JSONParser, check_body_size
 from .serializers import ConnectSerializer, RefreshSerializer, user_payload
 from .throttles import PluginRateThrottle
@@ -39,6 +39,7 @@ class JSONOnly(DefaultContentNegotiation):
 
 
 @method_decorator(never_cache, name="dispatch")
+@method_decorator(answers_outages, name="dispatch")  # the configuration read below included
 @method_decorator(one_config_per_request, name="dispatch")
 class PluginAPIView(APIView):
     """Base of every plugin endpoint: the envelope for errors, 404 when disabled, 413 for
