@@ -1,4 +1,5 @@
-"""Django settings of the benchmarked site: production's, plus the bench's query counter.
+"""Django settings of the benchmarked site: production's, plus the bench's query counter and
+the framework floor's URL (``bench/urls.py``).
 
 ``production.py`` refuses a TikTok URL that is not https, and the fake TikTok listens on plain
 http on loopback; so the bench passes the fake's URL as ``BENCH_TIKTOK_URL`` and sets it here,

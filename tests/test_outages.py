@@ -9,7 +9,6 @@ outage mid-sign-in is simulated (the account lookup raising what Django raises).
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,6 +18,7 @@ from tiktok_mobile_auth import account_lookup, panel
 from tiktok_mobile_auth.models import SignInEvent
 
 from .conftest import BASE, USER_INFO_URL, configure, error_of, user_info_reply
+from .integration.live import free_port
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -37,18 +37,12 @@ ENDPOINTS = [
 ]
 
 
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]  # closed again on return: nothing listens there
-
-
 @pytest.fixture
 def redis_down(settings):
     settings.CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
         }
     }
 
