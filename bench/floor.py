@@ -34,6 +34,26 @@ _session.mount("http://", _adapter)
 _session.mount("https://", _adapter)
 
 
+# What fetch_user raises when TikTok's answer is unusable: the floors answer 502.
+FETCH_ERRORS = (requests.RequestException, ValueError, KeyError, TypeError)
+
+
+def fetch_user(session: requests.Session, access_token: str) -> dict[str, Any]:
+    """TikTok's user-info call, as the plugin makes it; the ``user`` object of the answer."""
+    response = session.get(
+        USER_INFO_URL,
+        params={"fields": FIELDS},
+        headers={"Authorization": f"Bearer {access_token}"},
+        timeout=TIMEOUT,
+    )
+    return response.json()["data"]["user"]
+
+
+def pseudo_user_id(user: dict[str, Any]) -> str:
+    """A user id of the size of the site's, with no user table to look it up in."""
+    return str(zlib.crc32(str(user.get("union_id")).encode()) % 100_000)
+
+
 def _token(kind: str, user_id: str, lifetime: int) -> str:
     now = int(time.time())
     claims = {"token_type": kind, "exp": now + lifetime, "iat": now, "jti": uuid.uuid4().hex}
@@ -57,15 +77,9 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     except (ValueError, KeyError, TypeError):
         return _reply(start_response, "400 Bad Request", {"error": "access_token required"})
     try:
-        response = _session.get(
-            USER_INFO_URL,
-            params={"fields": FIELDS},
-            headers={"Authorization": f"Bearer {access_token}"},
-            timeout=TIMEOUT,
-        )
-        user = response.json()["data"]["user"]
-    except (requests.RequestException, ValueError, KeyError, TypeError):
+        user = fetch_user(_session, access_token)
+    except FETCH_ERRORS:
         return _reply(start_response, "502 Bad Gateway", {"error": "tiktok"})
-    user_id = str(zlib.crc32(str(user.get("union_id")).encode()) % 100_000)
+    user_id = pseudo_user_id(user)
     pair = {"jwt": _token("access", user_id, 900), "refresh": _token("refresh", user_id, 2592000)}
     return _reply(start_response, "200 OK", {**pair, "user": user})

@@ -10,10 +10,6 @@ Mounted at ``/bench/framework-floor`` by ``bench/urls.py``, in the benchmark onl
 
 from __future__ import annotations
 
-import os
-import zlib
-
-import requests
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -21,11 +17,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tiktok_mobile_auth.tiktok import USER_INFO_PATH, _get_session
+from tiktok_mobile_auth.tiktok import _get_session
 
-USER_INFO_URL = os.environ.get("BENCH_TIKTOK_URL", "http://127.0.0.1:8765") + USER_INFO_PATH
-FIELDS = "open_id,union_id,display_name,avatar_url"
-TIMEOUT = (3.05, 10.0)
+from .floor import FETCH_ERRORS, fetch_user, pseudo_user_id
 
 
 class FrameworkFloorView(APIView):
@@ -40,15 +34,9 @@ class FrameworkFloorView(APIView):
         if not isinstance(access_token, str):
             return Response({"error": "access_token required"}, status=400)
         try:
-            response = _get_session().get(  # the plugin's pooled session
-                USER_INFO_URL,
-                params={"fields": FIELDS},
-                headers={"Authorization": f"Bearer {access_token}"},
-                timeout=TIMEOUT,
-            )
-            user = response.json()["data"]["user"]
-        except (requests.RequestException, ValueError, KeyError, TypeError):
+            user = fetch_user(_get_session(), access_token)  # the plugin's pooled session
+        except FETCH_ERRORS:
             return Response({"error": "tiktok"}, status=502)
         refresh = RefreshToken()  # SimpleJWT's claims, without a user row or database
-        refresh["user_id"] = str(zlib.crc32(str(user.get("union_id")).encode()) % 100_000)
+        refresh["user_id"] = pseudo_user_id(user)
         return Response({"jwt": str(refresh.access_token), "refresh": str(refresh), "user": user})

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from bench import fake_app, floor, framework_floor, report
+from bench import fake_app, floor, report
 from bench.querycount import HEADER, QueryCountMiddleware
 from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread, State
 
@@ -60,7 +60,7 @@ def test_the_floor_refuses_a_body_without_a_token():
 @pytest.mark.urls("bench.urls")
 def test_the_framework_floor_does_the_floors_work_in_a_drf_view(client, monkeypatch):
     with FakeTikTokThread(State(synthesize_users=True)) as fake:
-        monkeypatch.setattr(framework_floor, "USER_INFO_URL", f"{fake.base_url}/v2/user/info/")
+        monkeypatch.setattr(floor, "USER_INFO_URL", f"{fake.base_url}/v2/user/info/")
         response = client.post(
             "/bench/framework-floor",
             {"access_token": "act.synth.framework1"},
