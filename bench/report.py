@@ -14,6 +14,7 @@ import psutil
 
 from . import profile
 from .load import SCENARIOS
+from .targets import find, split, targets
 
 HEADER = (
     f"{'TikTok':>6} {'scenario':<18} {'conc':>4} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
@@ -73,73 +74,6 @@ def line(r: dict[str, Any]) -> str:
         f"{r['peak_rss_mb']:>6.0f} {sql:>7} {r.get('redis_commands_per_request', 0):>9g} "
         f"{r['other_cpu_pct']:>6.1f}"
     )
-
-
-def _best(rows: list[dict[str, Any]], name: str) -> float:
-    """The highest throughput of ``name`` with TikTok answering at once."""
-    return max((r["throughput_rps"] for r in _find(rows, name, 0)), default=0)
-
-
-def _ratio(rows: list[dict[str, Any]], name: str, of: str) -> float:
-    base = _best(rows, of)
-    return round(_best(rows, name) / base, 3) if base else 0
-
-
-def _find(rows: list[dict[str, Any]], name: str, latency: int) -> list[dict[str, Any]]:
-    return [r for r in rows if r["scenario"] == name and r["tiktok_latency_ms"] == latency]
-
-
-def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Issue 5's targets, measured on this run."""
-    found = []
-
-    def add(name: str, measured: Any, target: str, met: bool) -> None:
-        found.append({"target": name, "measured": measured, "goal": target, "met": met})
-
-    ratio = _ratio(rows, "connect_returning", "floor")
-    add(
-        "returning connect / floor throughput (TikTok at once, best of each)",
-        ratio,
-        ">= 0.5",
-        ratio >= 0.5,
-    )
-    for name, limit in (("connect_returning", 4), ("connect_new", 12)):
-        worst = max((r["sql_max"] or 0 for r in rows if r["scenario"] == name), default=0)
-        add(f"SQL queries per {name} (max of any request)", worst, f"<= {limit}", worst <= limit)
-    loaded = [r for r in _find(rows, "connect_returning", 200) if r["concurrency"] == 64]
-    if loaded:
-        r = loaded[0]
-        add(
-            "sign-ins/s at 200 ms TikTok latency, 64 clients",
-            r["throughput_rps"],
-            ">= 256",
-            r["throughput_rps"] >= 256,
-        )
-        p99 = r["latency_ms"]["p99"]
-        add("p99 at 200 ms, 64 clients (ms)", p99, "< 1000", p99 < 1000)
-        add("errors at 200 ms, 64 clients", r["errors"], "0", r["errors"] == 0)
-        add(
-            "peak memory of the server processes at 200 ms, 64 clients (RSS MB)",
-            r["peak_rss_mb"],
-            "< 500",
-            r["peak_rss_mb"] < 500,
-        )
-    return found
-
-
-def split(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Where the distance from the floor lies (not targets): the framework floor, the same
-    work in a DRF view of the site, against the floor; connect against the framework floor."""
-    return [
-        {
-            "ratio": "framework floor / floor throughput (the framework's share)",
-            "measured": _ratio(rows, "framework_floor", "floor"),
-        },
-        {
-            "ratio": "returning connect / framework floor throughput (the plugin's share)",
-            "measured": _ratio(rows, "connect_returning", "framework_floor"),
-        },
-    ]
 
 
 def machine() -> dict[str, Any]:
@@ -230,7 +164,7 @@ def plot(out: Path, rows: list[dict[str, Any]]) -> None:
             for name in SCENARIOS:
                 points = sorted(
                     (r["concurrency"], r["latency_ms"]["p99"] if key == "p99" else r[key])
-                    for r in _find(rows, name, latency)
+                    for r in find(rows, name, latency)
                 )
                 if points:
                     axes.plot(

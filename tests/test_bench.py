@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from bench import fake_app, floor, report
+from bench import fake_app, floor, targets
 from bench.querycount import HEADER, QueryCountMiddleware
 from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread, State
 
@@ -119,5 +119,5 @@ def test_the_report_splits_the_distance_from_the_floor_between_framework_and_plu
         measured("connect_returning", 0, 300.0),
         measured("connect_returning", 200, 5000.0),  # with TikTok latency: not compared
     ]
-    assert [r["measured"] for r in report.split(rows)] == [0.6, 0.5]
-    assert report.targets(rows)[0]["measured"] == 0.3
+    assert [r["measured"] for r in targets.split(rows)] == [0.6, 0.5]
+    assert targets.targets(rows)[0]["measured"] == 0.3
