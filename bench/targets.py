@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 
+def find(rows: list[dict[str, Any]], name: str, latency: int) -> list[dict[str, Any]]:
+    return [r for r in rows if r["scenario"] == name and r["tiktok_latency_ms"] == latency]
+
+
 def _best(rows: list[dict[str, Any]], name: str) -> float:
     """The highest throughput of ``name`` with TikTok answering at once."""
     return max((r["throughput_rps"] for r in find(rows, name, 0)), default=0)
@@ -13,10 +17,6 @@ def _best(rows: list[dict[str, Any]], name: str) -> float:
 def _ratio(rows: list[dict[str, Any]], name: str, of: str) -> float:
     base = _best(rows, of)
     return round(_best(rows, name) / base, 3) if base else 0
-
-
-def find(rows: list[dict[str, Any]], name: str, latency: int) -> list[dict[str, Any]]:
-    return [r for r in rows if r["scenario"] == name and r["tiktok_latency_ms"] == latency]
 
 
 def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

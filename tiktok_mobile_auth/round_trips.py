@@ -65,7 +65,8 @@ def insert_without_returning(row: models.Model) -> None:
 
     ``Model.save()`` reads the id back (``RETURNING``), which ends a pipeline's round trip:
     inside :func:`one_round_trip` this insert waits for nothing. Only for rows nobody reads
-    again in the request (a sign-in record); no ``pre_save``/``post_save`` signals are sent.
+    again in the request (a sign-in record, an outstanding refresh token); no
+    ``pre_save``/``post_save`` signals are sent.
     It uses ``QuerySet._insert``, the ORM's own insert under ``save()`` and ``bulk_create()``
     (not public API: check it on Django upgrades; ``tests/test_round_trips.py`` does)."""
     model = type(row)
