@@ -29,38 +29,38 @@ def config(storage_config):
 
 def test_a_recorded_token_gives_its_open_id(config):
     minted.record(grant(), config)
-    assert minted.open_id_of("act.ours", config) == "open-alice"
+    assert minted.lookup("act.ours", config).open_id == "open-alice"
 
 
 def test_an_unknown_token_is_not_issued_here(config):
     minted.record(grant(), config)
     with pytest.raises(TokenNotIssuedHere) as caught:
-        minted.open_id_of("act.someone-elses", config)
+        minted.lookup("act.someone-elses", config)
     assert caught.value.code == "tiktok_token_not_issued_here"
 
 
 def test_a_token_is_accepted_only_until_tiktoks_expires_in(config, clock):
     minted.record(grant(expires_in=7200), config)
     clock(7190)
-    assert minted.open_id_of("act.ours", config) == "open-alice"
+    assert minted.lookup("act.ours", config).open_id == "open-alice"
     clock(20)
     with pytest.raises(TokenNotIssuedHere):
-        minted.open_id_of("act.ours", config)
+        minted.lookup("act.ours", config)
 
 
 def test_without_expires_in_the_shortest_documented_lifetime_applies(config, clock):
     minted.record(grant(expires_in=0), config)
     clock(minted.FALLBACK_LIFETIME - 10)
-    assert minted.open_id_of("act.ours", config)
+    assert minted.lookup("act.ours", config).open_id
     clock(20)
     with pytest.raises(TokenNotIssuedHere):
-        minted.open_id_of("act.ours", config)
+        minted.lookup("act.ours", config)
 
 
 def test_recording_the_same_token_twice_is_harmless(config):
     minted.record(grant(), config)
     minted.record(grant(open_id="open-alice"), config)
-    assert minted.open_id_of("act.ours", config) == "open-alice"
+    assert minted.lookup("act.ours", config).open_id == "open-alice"
 
 
 def test_only_a_hash_is_stored(settings):
@@ -85,7 +85,7 @@ def test_expired_rows_are_pruned_by_the_next_record(settings, clock):
     minted.record(grant("act.new"), config)
     assert MintedToken.objects.count() == 2
     with pytest.raises(TokenNotIssuedHere):
-        minted.open_id_of("act.old", config)
+        minted.lookup("act.old", config)
 
 
 def test_the_granted_scopes_are_kept_with_the_record(config):

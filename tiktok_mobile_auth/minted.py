@@ -99,9 +99,3 @@ def lookup(access_token: str, config: TikTokConfig) -> MintedGrant:
     if not open_id:
         raise TokenNotIssuedHere()
     return MintedGrant(open_id, tuple(s for s in str(scopes).split(",") if s))
-
-
-@sensitive_variables("access_token")
-def open_id_of(access_token: str, config: TikTokConfig) -> str:
-    """The ``open_id`` that ``access_token`` was obtained for here (see :func:`lookup`)."""
-    return lookup(access_token, config).open_id
