@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from tiktok_mobile_auth import crypto
 from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt, SignInEvent, TikTokAccount
 
@@ -56,7 +57,9 @@ def test_start_redirects_to_tiktok_with_state_and_hex_pkce(client):
     assert (attempt.purpose, attempt.app_state) == ("admin", "/admin/pages/")
     assert query["client_key"] == ["test-client-key"]
     assert query["redirect_uri"] == ["https://cms.example.com/api/tiktok-auth-mobile/callback"]
-    assert query["code_challenge"] == [code_challenge(attempt.code_verifier)]
+    assert query["code_challenge"] == [
+        code_challenge(crypto.decrypt(attempt.code_verifier_encrypted))
+    ]
     assert query["code_challenge_method"] == ["S256"]
 
 
@@ -73,7 +76,9 @@ def test_an_editor_is_logged_in_and_sent_to_next(client, tiktok):
     assert response["Location"] == "/admin/pages/"
     assert client.get("/admin/").status_code == 200
     sent = parse_qs(tiktok.calls[0].request.body)
-    assert sent["code_verifier"] == [LoginAttempt.objects.get().code_verifier]
+    assert sent["code_verifier"] == [
+        crypto.decrypt(LoginAttempt.objects.get().code_verifier_encrypted)
+    ]
     event = SignInEvent.objects.get()
     assert (event.outcome, event.flow) == ("success", "admin")
 

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
+from tiktok_mobile_auth import crypto
 from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt
 
@@ -119,20 +120,22 @@ def test_each_attempt_gets_its_own_state_and_challenge(browser):
     assert first["code_challenge"] != second["code_challenge"]
 
 
-def test_the_database_keeps_a_hash_of_our_state_and_the_verifier_of_the_challenge(
-    browser, settings
-):
+def test_the_database_keeps_a_hash_of_our_state_and_an_encrypted_verifier(browser, settings):
     configure(settings, STORAGE="database")
     sent = started(browser, "app-1")
     row = LoginAttempt.objects.get()
     assert row.state_hash == hashlib.sha256(sent["state"].encode()).hexdigest()
-    assert sent["state"] not in {row.state_hash, row.app_state, row.code_verifier}
+    stored = {row.state_hash, row.app_state, row.code_verifier_encrypted}
+    assert sent["state"] not in stored
     assert row.app_state == "app-1"
-    assert len(row.code_verifier) == 64
-    assert set(row.code_verifier) <= set(
+    # A dump of the table holds no usable verifier: only its encryption.
+    verifier = crypto.decrypt(row.code_verifier_encrypted)
+    assert verifier not in row.code_verifier_encrypted
+    assert len(verifier) == 64
+    assert set(verifier) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
     )
-    assert code_challenge(row.code_verifier) == sent["code_challenge"]
+    assert code_challenge(verifier) == sent["code_challenge"]
     assert 599 <= (row.expires_at - row.created_at).total_seconds() <= 601
     assert row.used_at is None
 

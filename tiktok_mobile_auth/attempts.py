@@ -10,7 +10,7 @@ back to the app at the end, never sent to TikTok). The callback then *consumes* 
   cache: ``cache.add`` of a "used" marker, which is ``SET NX`` on Redis);
 - within ``LOGIN_ATTEMPT_TTL`` seconds (10 minutes by default).
 
-Only a SHA-256 of our state is stored. Spent attempts are kept for an hour after they
+Only a SHA-256 of our state is stored, and the PKCE verifier is encrypted (:mod:`.crypto`). Spent attempts are kept for an hour after they
 expire, so a late replay is still told apart from a state never issued (which matters in
 the ``ALLOW_APP_STATE`` compatibility mode, where unknown states are let through); the
 database rows are then deleted by a later :func:`start`, cache entries expire by themselves.
@@ -27,7 +27,7 @@ from typing import Any
 from django.core.cache import cache
 from django.views.decorators.debug import sensitive_variables
 
-from . import storage
+from . import crypto, storage
 from .conf import TikTokConfig
 from .exceptions import SpentState, UnknownState
 from .models import LoginAttempt
@@ -79,7 +79,7 @@ class _DatabaseStore:
             state_hash=state_hash,
             purpose=purpose,
             app_state=app_state,
-            code_verifier=verifier,
+            code_verifier_encrypted=crypto.encrypt(verifier),
             expires_at=expires_at,
         )
 
@@ -90,7 +90,8 @@ class _DatabaseStore:
         if not won:
             raise SpentState() if rows.exists() else UnknownState()
         row = rows.get()
-        return Attempt(row.app_state or None, row.code_verifier, row.purpose)
+        verifier = crypto.decrypt(row.code_verifier_encrypted)
+        return Attempt(row.app_state or None, verifier, row.purpose)
 
 
 class _CacheStore:
@@ -105,7 +106,7 @@ class _CacheStore:
         value = {
             "purpose": purpose,
             "app_state": app_state,
-            "code_verifier": verifier,
+            "code_verifier": crypto.encrypt(verifier),
             "expires_at": expires_at.timestamp(),
         }
         cache.set(self._key(state_hash), value, timeout)
@@ -123,4 +124,5 @@ class _CacheStore:
             raise SpentState()
         if remaining <= 0:
             raise SpentState()
-        return Attempt(value["app_state"] or None, value["code_verifier"], value["purpose"])
+        verifier = crypto.decrypt(value["code_verifier"])
+        return Attempt(value["app_state"] or None, verifier, value["purpose"])

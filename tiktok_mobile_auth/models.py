@@ -157,7 +157,11 @@ class LoginAttempt(models.Model):
     # whose app_state is the same-site path to return to.
     purpose = models.CharField(max_length=16, default="app")
     app_state = models.CharField(max_length=512, blank=True)
-    code_verifier = models.CharField(max_length=128)
+    # The PKCE verifier, encrypted at rest (crypto.py): a database dump holds no usable one.
+    code_verifier_encrypted = models.TextField()
+    # SHA-256 of the binding nonce in the cookie of the browser that started the attempt
+    # (browser_binding.py); the callback refuses any other browser. Empty: not bound.
+    browser_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
     used_at = models.DateTimeField(null=True, blank=True)
@@ -255,3 +259,50 @@ class TikTokTokens(models.Model):
 
     def __str__(self) -> str:
         return f"TikTok tokens of account {self.account_id}"
+
+
+class RateCounter(models.Model):
+    """One throttle window's request count for one client and scope (api/throttles.py),
+    used when the default cache is not Redis. A row per window, incremented by one atomic
+    upsert, so concurrent requests in every worker process are all counted."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    count = models.IntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "TikTok throttle counter"
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"
+
+
+class RefreshTokenFamily(models.Model):
+    """One sign-in's chain of refresh tokens (RFC 9700 section 4.14.2), for rotation with
+    reuse detection (tokens.py).
+
+    Only the ``jti`` of the one refresh token that may be used next is stored, never a token:
+    a refresh token carries its family's id, and refreshing replaces ``current_jti``. A token
+    of the family presented after it was replaced is a reuse: the whole family is revoked.
+    Logout, blocking and disconnect revoke families too.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tiktok_token_families"
+    )
+    current_jti = models.CharField(max_length=64)
+    # The token replaced last, and when: within REFRESH_REUSE_GRACE seconds of the rotation a
+    # retried refresh with it is not taken for a theft (off by default).
+    previous_jti = models.CharField(max_length=64, blank=True, default="")
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=32, blank=True, default="")
+
+    class Meta:
+        verbose_name = "TikTok sign-in session"
+        indexes = [models.Index(fields=["user", "revoked_at"], name="tma_family_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"refresh token family {self.pk}"
