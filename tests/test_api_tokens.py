@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from tiktok_mobile_auth.models import RefreshTokenFamily
 
 from .conftest import BASE, USER_INFO_URL, error_of, mint, user_info_reply
 
@@ -23,15 +24,19 @@ def signed_in(api, tiktok):
     return response.json()
 
 
-def test_connect_records_the_refresh_token_it_issued_as_outstanding(signed_in):
+def test_connect_starts_a_family_that_stores_no_token(signed_in):
     refresh_token = RefreshToken(signed_in["refresh"])  # SimpleJWT accepts what we signed
     access = AccessToken(signed_in["jwt"])
     user = User.objects.get()
     assert refresh_token["user_id"] == access["user_id"] == str(user.pk)
-    row = OutstandingToken.objects.get()
-    assert (row.user, row.jti, row.token) == (user, refresh_token["jti"], signed_in["refresh"])
-    assert row.expires_at.timestamp() == refresh_token["exp"]
-    assert row.created_at is not None and row.created_at <= row.expires_at
+    family = RefreshTokenFamily.objects.get()
+    assert refresh_token["fam"] == family.pk
+    assert (family.user, family.current_jti) == (user, refresh_token["jti"])
+    assert family.expires_at.timestamp() == refresh_token["exp"]
+    assert family.revoked_at is None
+    # A dump of the table holds no usable credential: no column holds a token.
+    stored = " ".join(str(value) for value in RefreshTokenFamily.objects.values().get().values())
+    assert signed_in["refresh"] not in stored and signed_in["jwt"] not in stored
 
 
 def me(api, jwt):
@@ -79,9 +84,9 @@ def test_refresh_rotates_and_the_old_refresh_token_is_spent(api, signed_in):
     assert pair["refresh"] != signed_in["refresh"]
     assert me(api, pair["jwt"]).status_code == 200
 
-    replay = refresh(api, signed_in["refresh"])
-    assert replay.status_code == 401
-    assert error_of(replay)["details"]["code"] == "refresh_token_invalid"
+    family = RefreshTokenFamily.objects.get()
+    assert family.current_jti == RefreshToken(pair["refresh"])["jti"]
+    assert family.previous_jti == RefreshToken(signed_in["refresh"])["jti"]
     assert refresh(api, pair["refresh"]).status_code == 200
 
 
@@ -90,7 +95,11 @@ def test_refresh_is_refused_for_a_blocked_user(api, signed_in):
     response = refresh(api, signed_in["refresh"])
     assert response.status_code == 403
     assert error_of(response)["details"]["code"] == "account_blocked"
-    assert not BlacklistedToken.objects.exists()  # nothing spent by a refused refresh
+    family = RefreshTokenFamily.objects.get()  # nothing spent by a refused refresh
+    assert (family.current_jti, family.revoked_at) == (
+        RefreshToken(signed_in["refresh"])["jti"],
+        None,
+    )
 
 
 def test_refresh_is_refused_for_a_deleted_user(api, signed_in):

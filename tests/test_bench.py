@@ -10,12 +10,12 @@ import jwt
 import pytest
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
-from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from bench import fake_app, floor, targets
 from bench.querycount import HEADER, QueryCountMiddleware
 from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread, State
+from tiktok_mobile_auth.models import RefreshTokenFamily
 
 
 def call(app: Any, method: str, path: str, body: bytes = b"") -> tuple[str, dict, bytes]:
@@ -74,8 +74,9 @@ def test_the_framework_floor_does_the_floors_work_in_a_drf_view(client, monkeypa
     access, refresh = AccessToken(reply["jwt"]), RefreshToken(reply["refresh"])
     assert set(access.payload) == {"token_type", "exp", "iat", "jti", "user_id"}  # the floor's
     assert access["user_id"] == refresh["user_id"]
-    # Nothing of the plugin's work: no user, no outstanding token.
-    assert not get_user_model().objects.exists() and not OutstandingToken.objects.exists()
+    # Nothing of the plugin's work: no user, no session.
+    assert not get_user_model().objects.exists()
+    assert not RefreshTokenFamily.objects.exists()
 
 
 @pytest.mark.urls("bench.urls")

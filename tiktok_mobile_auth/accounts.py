@@ -31,10 +31,14 @@ _CREATE_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class SignIn:
+    """Who signs in. ``profile_changed``: ``account`` holds a newer TikTok profile than the
+    database, saved when the sign-in commits (sessions.py), under the link's lock."""
+
     user: AbstractBaseUser
     account: TikTokAccount
     role: str
     created: bool
+    profile_changed: bool = False
 
 
 def get_adapter(config: TikTokConfig) -> DefaultAccountAdapter:
@@ -42,7 +46,22 @@ def get_adapter(config: TikTokConfig) -> DefaultAccountAdapter:
 
 
 def email_for(union_id: str, config: TikTokConfig) -> str:
-    return f"{union_id.lower()}@{config.email_domain}"
+    """The pseudo-email ``<union_id>@<EMAIL_DOMAIN>``, the union_id exactly as TikTok sent it.
+
+    TikTok's union_id is opaque: two that differ only in case are two people, so it is never
+    lower-cased (that made the second of them collide with the first: 409).
+    """
+    return f"{union_id}@{config.email_domain}"
+
+
+def is_pseudo_email(email: str, union_id: str, config: TikTokConfig) -> bool:
+    """Whether ``email`` is ``union_id``'s pseudo-email: the local part exactly, the domain in
+    any case (a domain is case-insensitive; the local part, which is the union_id, is not).
+    The lower-cased form that older versions wrote counts too, so it is still released."""
+    local, _at, domain = (email or "").rpartition("@")
+    if not _at or domain.lower() != config.email_domain.lower():
+        return False
+    return local in (union_id, union_id.lower())
 
 
 def sign_in(profile: TikTokProfile, *, scopes: tuple[str, ...], config: TikTokConfig) -> SignIn:
@@ -87,10 +106,9 @@ def _sign_in_existing(
         raise AccountBlocked(union_id=account.union_id)
     # The snapshot is refreshed at every sign-in, but written only when TikTok's profile
     # changed: a returning user's sign-in then costs no UPDATE.
-    if _apply_profile(account, profile, scopes):
-        account.save()
+    changed = _apply_profile(account, profile, scopes)
     role = ROLE_EDITOR if account.user_is_editor else ROLE_MEMBER
-    return SignIn(account.user, account, role, created=False)
+    return SignIn(account.user, account, role, created=False, profile_changed=changed)
 
 
 def _apply_profile(account: TikTokAccount, profile: TikTokProfile, scopes: tuple[str, ...]) -> bool:
@@ -125,7 +143,7 @@ def _create(
     email = email_for(profile.union_id or "", config)
     role = adapter.role_for_new_user(profile)
     with transaction.atomic():
-        if user_model._default_manager.filter(email__iexact=email).exists():
+        if _email_taken(email, config):
             raise EmailConflict(union_id=profile.union_id)
         user = user_model(username=_free_username(adapter.username_base(profile)), email=email)
         user.set_unusable_password()
@@ -137,6 +155,22 @@ def _create(
         account.save()
     logger.info("Created %s user %s for a TikTok account.", role, user.pk)
     return SignIn(user, account, role, created=True)
+
+
+def _email_taken(email: str, config: TikTokConfig) -> bool:
+    """Whether a user already holds exactly ``email`` (its domain in any case).
+
+    Exact, not case-insensitive: users are found by the link, never by email, so a user
+    holding a case variant of the pseudo-email (``union-x@`` for ``Union-X@``) gains nothing,
+    and that variant is another TikTok user's pseudo-email (union_ids are case-sensitive):
+    treating it as taken would refuse that user (409). Holding the exact address is what the
+    pre-registration defence is about (a host feature matching users by email would take
+    the squatter for this TikTok user)."""
+    local = email.rpartition("@")[0]
+    candidates = get_user_model()._default_manager.filter(email__iexact=email)
+    return any(
+        held.rpartition("@")[0] == local for held in candidates.values_list("email", flat=True)
+    )
 
 
 def _free_username(base: str) -> str:
@@ -178,24 +212,28 @@ def set_role(user: AbstractBaseUser, role: str, config: TikTokConfig) -> None:
 def set_blocked(user: AbstractBaseUser, blocked: bool) -> None:
     """Block (``is_active=False``) or unblock ``user``.
 
-    Blocking also spends every refresh token already issued to the user, so a blocked user
-    cannot refresh even after being unblocked later; their short-lived access tokens are
-    refused from the next request on (the JWT authentication checks ``is_active``).
+    Blocking also revokes every session (refresh-token family) of the user, in the same
+    transaction, so a blocked user cannot refresh even after being unblocked later; their
+    short-lived access tokens are refused from the next request on (the JWT authentication
+    checks ``is_active``). A sign-in being completed at that moment holds the user's row
+    (sessions.py): the block waits for it and revokes its session too, or it sees the block.
     """
-    user.is_active = not blocked
-    user.save(update_fields=["is_active"])
-    if blocked:
-        tokens.revoke_all(user)
+    with transaction.atomic():
+        user.is_active = not blocked
+        user.save(update_fields=["is_active"])
+        if blocked:
+            tokens.revoke_all(user, tokens.REVOKED_BY_BLOCK)
 
 
 def after_unlink(user: AbstractBaseUser, union_id: str, config: TikTokConfig) -> None:
     """What follows the removal of a TikTok link (disconnect, or the admin's unlink).
 
-    The user's refresh tokens are spent, and the pseudo-email ``<union_id>@tiktok.com`` is
+    Call it in the transaction that deletes the link. Every session (refresh-token family)
+    of the user is revoked, and the pseudo-email ``<union_id>@tiktok.com`` is
     released: it only ever stood for the link, and while an unlinked user held it the same
     TikTok account could never sign in again (409). A later sign-in creates a new user.
     """
-    if getattr(user, "email", "").lower() == email_for(union_id, config):
+    if is_pseudo_email(getattr(user, "email", ""), union_id, config):
         user.email = ""
         user.save(update_fields=["email"])
-    tokens.revoke_all(user)
+    tokens.revoke_all(user, tokens.REVOKED_BY_UNLINK)

@@ -109,15 +109,6 @@ def check_configuration(app_configs: Any = None, **kwargs: Any) -> list[checks.C
                 id="tiktok_mobile_auth.E003",
             )
         )
-    if "rest_framework_simplejwt.token_blacklist" not in settings.INSTALLED_APPS:
-        messages.append(
-            checks.Error(
-                "rest_framework_simplejwt.token_blacklist is not installed.",
-                hint="Add it to INSTALLED_APPS: refresh tokens are single-use and logout "
-                "blacklists them.",
-                id="tiktok_mobile_auth.E004",
-            )
-        )
     messages += _check_panel_cache()
     return messages
 

@@ -100,6 +100,10 @@ DEFAULTS: dict[str, Any] = {
     # Keep each account's TikTok access and refresh tokens, encrypted, refreshed before
     # they expire, revoked at disconnect (tiktok_tokens.py). Off: nothing is kept.
     "STORE_TOKENS": False,
+    # Seconds after a refresh during which the refresh token it replaced may be presented
+    # once more without revoking the session (tokens.py): for an app whose refresh answer was
+    # lost. 0, the default: any reuse of a replaced refresh token ends the session.
+    "REFRESH_REUSE_GRACE": 0,
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
@@ -122,6 +126,7 @@ ENV_NAMES: dict[str, str] = {
     "ALLOW_APP_STATE": "TIKTOK_ALLOW_APP_STATE",
     "ACCESS_TOKEN_POLICY": "TIKTOK_ACCESS_TOKEN_POLICY",
     "STORE_TOKENS": "TIKTOK_STORE_TOKENS",
+    "REFRESH_REUSE_GRACE": "TIKTOK_REFRESH_REUSE_GRACE",
     # One variable per scope: TIKTOK_THROTTLE_CONNECT, TIKTOK_THROTTLE_ME ...
     "THROTTLE_RATES": "TIKTOK_THROTTLE_<SCOPE>",
 }
@@ -171,6 +176,7 @@ class TikTokConfig:
     throttle_rates: Mapping[str, str | None] = field(default_factory=dict, hash=False)
     max_request_bytes: int = 16 * 1024
     store_tokens: bool = False
+    refresh_reuse_grace: int = 0
 
     def missing(self, *keys: str) -> list[str]:
         """Of the given upper-case keys, those whose value is empty, as operator labels."""
@@ -295,6 +301,7 @@ def _read_config(*, offline: bool = False) -> TikTokConfig:
         throttle_rates={**DEFAULTS["THROTTLE_RATES"], **(v["THROTTLE_RATES"] or {})},
         max_request_bytes=int(v["MAX_REQUEST_BYTES"]),
         store_tokens=bool(v["STORE_TOKENS"]),
+        refresh_reuse_grace=max(0, int(v["REFRESH_REUSE_GRACE"])),
     )
 
 

@@ -67,6 +67,17 @@ class AccountBlocked(SignInError):
     default_message = "Your account has been blocked by an administrator."
 
 
+class SignInInterrupted(SignInError):
+    """The TikTok link was removed (disconnect, or the admin's unlink) while this sign-in was
+    being completed: nothing was issued. Signing in again creates a new user, as any sign-in
+    after a disconnect does."""
+
+    code = "sign_in_interrupted"
+    default_message = (
+        "This TikTok account was disconnected while signing in. Please sign in again."
+    )
+
+
 class RedirectUriNotAllowed(SignInError):
     code = "redirect_uri_not_allowed"
     default_message = "This redirect_uri is not one of the app redirect URIs configured here."
@@ -90,6 +101,21 @@ class UnknownState(InvalidState):
 
 class SpentState(InvalidState):
     """Issued here, but already used or expired."""
+
+
+class BrowserMismatch(InvalidState):
+    """Issued here and still valid, but for another browser (browser_binding.py): the
+    callback URL was opened in a browser that did not start the sign-in. Not spent."""
+
+    code = "browser_mismatch"
+    default_message = (
+        "This sign-in was started in another browser, so it cannot be finished here. "
+        "Please start again."
+    )
+
+    def __init__(self, purpose: str = "app") -> None:
+        self.purpose = purpose  # "admin" gets the admin refusal page, "app" the app redirect
+        super().__init__()
 
 
 class TokenNotIssuedHere(SignInError):

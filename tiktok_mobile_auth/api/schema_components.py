@@ -77,6 +77,7 @@ ERROR_CODES: dict[str, tuple[int, str, dict[str, Any]]] = {
     "plugin_disabled": (404, "TikTok sign-in is disabled on this server.", {}),
     "not_linked": (404, domain.NotLinked.default_message, {}),
     "email_taken": (409, domain.EmailConflict.default_message, {}),
+    "sign_in_interrupted": (409, domain.SignInInterrupted.default_message, {}),
     "payload_too_large": (413, "The request body is too large (at most 16384 bytes).", {}),
     "unsupported_media_type": (415, 'Unsupported media type "text/plain" in request.', {}),
     "throttled": (429, "Request was throttled. Expected available in 12 seconds.", {}),
@@ -105,8 +106,9 @@ WHEN: dict[str, str] = {
     "`redirect_uri` (TikTok's code in `details.tiktok_error`)",
     "tiktok_token_not_issued_here": "the access token was not obtained by this server, has "
     "expired here, or belongs to another account: sign in again",
-    "refresh_token_invalid": "the refresh token is invalid, expired, already used, an access "
-    "token, or its user was deleted",
+    "refresh_token_invalid": "the refresh token is invalid, expired, already used, revoked "
+    "(logout, block, disconnect, or a reuse of a replaced token, which ends the whole "
+    "session), an access token, or its user was deleted",
     "not_authenticated": "no `Authorization: Bearer` header",
     "token_not_valid": "the JWT is invalid or expired: refresh it",
     "bad_authorization_header": "the `Authorization` header is malformed",
@@ -123,6 +125,8 @@ WHEN: dict[str, str] = {
     "webhook_signature_expired": "the signature's timestamp is more than 5 minutes off",
     "email_taken": "an account that is not linked to TikTok already uses this TikTok "
     "account's pseudo-email; nothing was linked",
+    "sign_in_interrupted": "the TikTok account was disconnected while this sign-in was being "
+    "completed; nothing was issued: sign in again (as a new user)",
     "payload_too_large": "the body is larger than the server's limit (16 KiB by default)",
     "unsupported_media_type": "the body is neither JSON nor form-encoded",
     "throttled": "too many requests from this IP address: retry after `Retry-After` seconds",

@@ -38,6 +38,7 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
         "account_blocked",
         "registration_closed",
         "email_taken",
+        "sign_in_interrupted",
         "tiktok_union_id_missing",
         "tiktok_identity_mismatch",
         "tiktok_bad_response",

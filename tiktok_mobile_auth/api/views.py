@@ -15,11 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import accounts, flows, signals, tokens
+from .. import accounts, flows, sessions, tokens
 from ..conf import get_config, one_config_per_request
 from ..exceptions import SignInError
 from ..models import TikTokAccount
-from ..round_trips import one_round_trip
 from .authentication import PluginJWTAuthentication
 from .errors import PluginDisabled, answers_outages, exception_handler
 from .parsers import JSONParser, check_body_size
@@ -97,24 +96,10 @@ class ConnectView(PluginAPIView):
                 )
             else:
                 signed_in = flows.connect_with_access_token(data["access_token"], config)
-        except SignInError as err:
-            if err.union_id:  # a known TikTok identity was refused: keep a record of it
-                signals.sign_in_failed.send(
-                    TikTokAccount, code=err.code, union_id=err.union_id, flow=flow, request=request
-                )
+            pair = sessions.open_app_session(signed_in, flow=flow, request=request)
+        except SignInError as err:  # a known TikTok identity refused: keep a record of it
+            sessions.record_refusal(err.code, err.union_id, flow=flow, request=request)
             raise
-        # The sign-in record (written by the plugin's signed_in receiver) and the refresh
-        # token's outstanding row: two inserts, one round trip.
-        with one_round_trip():
-            signals.signed_in.send(
-                TikTokAccount,
-                account=signed_in.account,
-                user=signed_in.user,
-                created=signed_in.created,
-                flow=flow,
-                request=request,
-            )
-            pair = tokens.issue_pair(signed_in.user)
         user = user_payload(signed_in.user, signed_in.account, signed_in.role)
         return Response({**pair, "user": user})
 
