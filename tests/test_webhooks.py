@@ -115,9 +115,9 @@ def test_a_removal_drops_the_tokens_and_marks_the_account(api, account, now):
 
 
 def test_me_shows_the_account_deauthorized(api, account, now):
-    from tiktok_mobile_auth.tokens import issue_pair
+    from tiktok_mobile_auth.tokens import start_family
 
-    jwt = issue_pair(account.user)["jwt"]
+    jwt = start_family(account.user)["jwt"]
     me = api.get(f"{BASE}/me", HTTP_AUTHORIZATION=f"Bearer {jwt}")
     assert me.json()["tiktok"]["deauthorized"] is False
     result_of(send(event()))
@@ -257,6 +257,22 @@ def test_without_credentials_nothing_is_verified(account, now, settings):
 # -- what a signed request may hold -------------------------------------------------------------
 
 
+def refused_as_malformed(response, account: TikTokAccount) -> dict:
+    """A 400 ``invalid_request`` envelope, and nothing changed."""
+    assert response.status_code == 400, response.content
+    error = error_of(response)
+    assert error["name"] == "ValidationError"
+    assert error["details"]["code"] == "invalid_request"
+    assert unchanged(account)
+    account.refresh_from_db()
+    assert account.deauthorized_reason is None
+    return error
+
+
+def without(name: str) -> dict:
+    return {k: v for k, v in event().items() if k != name}
+
+
 @pytest.mark.parametrize(
     "raw",
     [
@@ -264,31 +280,126 @@ def test_without_credentials_nothing_is_verified(account, now, settings):
         b"\xff\xfe",
         b"[1, 2]",
         b"[" * 5000,
+        b'{"client_key": 1' + b"0" * 5000 + b"}",  # past Python's int-parsing limit
         json.dumps(event(user_openid="")).encode(),
+        json.dumps(without("event")).encode(),
+        json.dumps(without("create_time")).encode(),
         json.dumps(event(create_time="yesterday")).encode(),
         json.dumps(event(create_time=10**20)).encode(),
-        json.dumps({k: v for k, v in event().items() if k != "event"}).encode(),
+        json.dumps(event(create_time=-1)).encode(),
+        json.dumps(event(create_time=-(10**20))).encode(),
+        json.dumps(event(create_time=253_402_300_799)).encode(),  # overflowed at + 1 s
+        json.dumps(event(create_time=float(REMOVED_AT))).encode(),
+        json.dumps(event(create_time=True)).encode(),
+        json.dumps(event(create_time=None)).encode(),
+        json.dumps(event(client_key="t\u00e9st-client-key")).encode(),  # TypeError before
+        json.dumps(event(client_key="\u0000")).encode(),
+        json.dumps(event(client_key=123)).encode(),
+        json.dumps(event(client_key=["test-client-key"])).encode(),
+        json.dumps(event(event={"name": "authorization.removed"})).encode(),
+        json.dumps(event(user_openid="open-alice\u0000")).encode(),  # PostgreSQL refuses NUL
+        json.dumps(event(user_openid="x" * 256)).encode(),
+        json.dumps(event(user_openid=None)).encode(),
     ],
-    ids=["text", "binary", "array", "deep", "no-user", "bad-time", "huge-time", "no-event"],
+    ids=[
+        "text",
+        "binary",
+        "array",
+        "deep",
+        "huge-int",
+        "no-user",
+        "no-event",
+        "no-time",
+        "time-text",
+        "time-huge",
+        "time-negative",
+        "time-huge-negative",
+        "time-year-9999",
+        "time-float",
+        "time-bool",
+        "time-null",
+        "key-non-ascii",
+        "key-nul",
+        "key-number",
+        "key-list",
+        "event-object",
+        "user-nul",
+        "user-long",
+        "user-null",
+    ],
 )
-def test_a_signed_body_that_is_not_the_documented_event_is_ignored(account, now, raw, caplog):
+def test_a_signed_body_that_is_not_the_documented_event_is_400(account, now, raw, caplog):
     with caplog.at_level(logging.ERROR, logger="tiktok_mobile_auth"):
-        assert result_of(send(raw)) == "ignored"
-    assert "not the documented JSON" in caplog.text
-    assert unchanged(account)
+        refused_as_malformed(send(raw), account)
+    assert "not the documented event" in caplog.text
 
 
-@pytest.mark.parametrize("content", ["not json", json.dumps([1]), json.dumps({"reason": "x"}), 5])
-def test_an_unreadable_content_still_removes_with_reason_unknown(account, now, content):
+@pytest.mark.parametrize(
+    "content",
+    [
+        "not json",
+        json.dumps([1]),
+        json.dumps("a string in a string"),
+        json.dumps({"reason": "x"}),
+        json.dumps({"reason": 1.5}),
+        json.dumps({"reason": True}),
+        json.dumps({"reason": None}),
+        5,
+        [1],
+        True,
+    ],
+)
+def test_a_removal_whose_content_is_malformed_is_400(account, now, content):
+    refused_as_malformed(send(event(content=content)), account)
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (None, 0),
+        (json.dumps({}), 0),
+        (json.dumps({"reason": 99999}), 0),  # a number, out of the column's range
+        (json.dumps({"reason": -1}), 0),
+        (json.dumps({"reason": 6, "extra": [1]}), 6),  # a reason TikTok may add later
+    ],
+)
+def test_a_removal_without_a_usable_reason_is_applied_as_unknown(account, now, content, reason):
     assert result_of(send(event(content=content))) == "applied"
     account.refresh_from_db()
+    assert account.deauthorized_reason == reason
+
+
+def test_a_removal_without_content_is_applied_as_unknown(account, now):
+    assert result_of(send(without("content"))) == "applied"
+    account.refresh_from_db()
     assert account.deauthorized_reason == 0
+
+
+def test_create_time_as_digits_is_read(account, now):
+    assert result_of(send(event(create_time=str(REMOVED_AT)))) == "applied"
+    account.refresh_from_db()
+    assert account.deauthorized_at == datetime.fromtimestamp(REMOVED_AT, tz=UTC)
+
+
+def test_the_last_accepted_second_does_not_overflow(account, now):
+    # The latest create_time accepted: the +1 s of the re-authorization check still fits.
+    assert result_of(send(event(create_time=webhooks._MAX_SECONDS))) == "applied"
+
+
+def test_another_event_is_not_checked_for_a_removals_content(account, now):
+    other = event(event="video.publish.completed", content={"publish_id": "v1"})
+    assert result_of(send(other)) == "ignored"
+    assert unchanged(account)
 
 
 def test_content_as_an_object_is_read_too(account, now):
     assert result_of(send(event(content={"reason": 4}))) == "applied"
     account.refresh_from_db()
     assert account.deauthorized_reason == 4
+
+
+def test_a_malformed_body_for_another_client_key_is_400_too(account, now):
+    refused_as_malformed(send(event(client_key="someone-else", create_time=-5)), account)
 
 
 def test_another_apps_client_key_is_ignored(account, now):

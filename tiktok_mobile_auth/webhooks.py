@@ -9,11 +9,17 @@ malformed header, a wrong signature (:class:`~.exceptions.WebhookRefused`,
 (:class:`~.exceptions.WebhookExpired`, ``webhook_signature_expired``) is refused (401)
 before the body is even parsed.
 
-**Answer.** Every correctly signed request gets 200 at once, whatever it says, because TikTok
-retries anything else for 72 hours and a retry of the same bytes cannot go better: a body
-that is not the documented JSON, a ``client_key`` that is not ours, an unknown event or an
-unknown user are logged and ignored. ``content`` (a JSON string, ``{"reason": n}``) that
-cannot be read counts as reason 0 (unknown): the removal itself is still applied.
+**Answer.** A correctly signed request of the documented shape gets 200 at once, whatever it
+says, because TikTok retries anything else for 72 hours and a retry of the same bytes cannot
+go better: a ``client_key`` that is not ours, an unknown event or an unknown user are logged
+and ignored. A signed body that is *not* the documented shape (not a JSON object, a field
+missing or of the wrong JSON type, ``create_time`` not whole seconds in range, identifiers
+that are not printable ASCII, an ``authorization.removed`` whose ``content`` is not a JSON
+object or whose ``reason`` is not a number) is refused with 400 ``invalid_request``
+(:class:`WebhookMalformed`) and changes nothing: TikTok never sends one, so it means a bug or
+a leaked secret, and a 4xx shows in TikTok's delivery log as well as ours. Without
+``content``, or without a ``reason`` in it, the reason is 0 (unknown): the removal itself is
+what matters.
 
 **Effect of authorization.removed** for the accounts with that ``open_id`` (on the account
 or on its stored tokens): the stored TikTok tokens are deleted and the account is marked
@@ -60,7 +66,23 @@ APPLIED, DUPLICATE, IGNORED = "applied", "duplicate", "ignored"
 
 _HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _SECONDS = re.compile(r"[0-9]{1,12}")
-_MAX_SECONDS = 253_402_300_799  # 9999-12-31T23:59:59Z
+# 9999-12-30T23:59:59Z: a day short of datetime's end, so `removed_at + 1 s` cannot overflow.
+_MAX_SECONDS = 253_402_214_399
+# client_key, event and user_openid: TikTok's are short printable ASCII. Anything else (NUL,
+# which PostgreSQL cannot store or compare, non-ASCII, kilobytes) is not TikTok's.
+_IDENTIFIER = re.compile(r"[\x21-\x7e]{1,255}")
+_TEXT_FIELDS = ("client_key", "event", "user_openid")
+_MAX_REASON = 32767  # deauthorized_reason is a small integer column
+
+
+class WebhookMalformed(Exception):
+    """A correctly signed body that is not the documented event (400 ``invalid_request``)."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,7 @@ class Event:
     event: str
     create_time: int
     user_openid: str
-    content: dict[str, Any]
+    content: Any  # as sent; read only for authorization.removed (reason_of)
 
 
 def _now() -> float:
@@ -88,26 +110,35 @@ def verify(header: str | None, raw_body: bytes, secret: str) -> None:
         raise WebhookRefused(f"A valid {SIGNATURE_HEADER} header (t=...,s=...) is required.")
     message = timestamp.encode() + b"." + raw_body
     expected = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not hmac.compare_digest(expected.encode(), signature.lower().encode()):
         raise WebhookRefused(f"The {SIGNATURE_HEADER} signature does not match.")
     if abs(_now() - int(timestamp)) > TOLERANCE:
         raise WebhookExpired(f"The {SIGNATURE_HEADER} timestamp is more than 5 minutes off.")
 
 
-def parse(raw_body: bytes) -> Event | None:
-    """The event in a (verified) body, or None when it is not the documented shape."""
+def parse(raw_body: bytes) -> Event:
+    """The event in a (verified) body. Raises :class:`WebhookMalformed` when the body is not
+    the documented shape."""
     try:
         body = json.loads(raw_body)
-    except (ValueError, RecursionError):  # also UnicodeDecodeError
-        return None
+    except (ValueError, RecursionError) as err:  # also UnicodeDecodeError, huge integers
+        raise WebhookMalformed("The webhook body is not JSON.") from err
     if not isinstance(body, dict):
-        return None
-    texts = [body.get(name) for name in ("client_key", "event", "user_openid")]
+        raise WebhookMalformed("The webhook body is not a JSON object.")
+    for name in _TEXT_FIELDS:
+        value = body.get(name)
+        if not isinstance(value, str) or not _IDENTIFIER.fullmatch(value):
+            raise WebhookMalformed(f"{name} must be 1-255 printable ASCII characters.")
     create_time = body.get("create_time")
-    if not all(isinstance(v, str) and v for v in texts) or not _is_seconds(create_time):
-        return None
-    client_key, event, user_openid = texts
-    return Event(client_key, event, int(create_time), user_openid, _content(body.get("content")))
+    if not _is_seconds(create_time):
+        raise WebhookMalformed("create_time must be whole Unix seconds before the year 9999.")
+    return Event(
+        body["client_key"],
+        body["event"],
+        int(create_time),
+        body["user_openid"],
+        body.get("content"),
+    )
 
 
 def _is_seconds(value: Any) -> bool:
@@ -117,43 +148,53 @@ def _is_seconds(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_SECONDS
 
 
-def _content(value: Any) -> dict[str, Any]:
-    """``content`` is documented as a JSON string; an object is accepted too."""
-    if isinstance(value, str):
+def reason_of(content: Any) -> int:
+    """The ``reason`` in ``authorization.removed``'s ``content``: a JSON string holding an
+    object (as documented) or the object itself; 0 (unknown) when there is no content or
+    no reason. Raises :class:`WebhookMalformed` for anything else."""
+    if content is None:
+        return 0
+    if isinstance(content, str):
         try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):
-            return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _reason(content: dict[str, Any]) -> int:
-    reason = content.get("reason")
-    valid = isinstance(reason, int) and not isinstance(reason, bool) and 0 <= reason < 32768
-    if not valid:
-        logger.warning("TikTok webhook: unreadable reason %r; recorded as 0.", reason)
-    return reason if valid else 0
+            content = json.loads(content)
+        except (ValueError, RecursionError) as err:
+            raise WebhookMalformed("content is not a JSON string.") from err
+    if not isinstance(content, dict):
+        raise WebhookMalformed("content must hold a JSON object.")
+    reason = content.get("reason", 0)
+    if isinstance(reason, bool) or not isinstance(reason, int):
+        raise WebhookMalformed("content.reason must be a whole number.")
+    if not 0 <= reason <= _MAX_REASON:
+        # A number, but not one TikTok documents: the removal still happened.
+        logger.warning("TikTok webhook: reason %s out of range; recorded as 0.", reason)
+        return 0
+    return reason
 
 
 @sensitive_variables("raw_body")
 def handle(raw_body: bytes, header: str | None, config: TikTokConfig) -> str:
     """Verify and apply one webhook request; return ``applied``, ``duplicate`` or
-    ``ignored``. Raises :class:`WebhookRefused` / :class:`WebhookExpired` (401), or
+    ``ignored``. Raises :class:`WebhookRefused` / :class:`WebhookExpired` (401),
+    :class:`WebhookMalformed` (400) for a signed body that is not the documented event, or
     :class:`~.exceptions.NotConfigured` (503) without a client key and secret."""
     # An empty secret would make every signature forgeable: refuse to verify with it.
     require(config, "CLIENT_KEY", "CLIENT_SECRET")
     verify(header, raw_body, config.client_secret)
-    event = parse(raw_body)
-    if event is None:
-        logger.error("TikTok webhook: a signed body that is not the documented JSON; ignored.")
-        return IGNORED
-    if not hmac.compare_digest(event.client_key, config.client_key):
+    try:
+        event = parse(raw_body)
+        # Read before the client_key and event checks: malformed is malformed for any app.
+        reason = reason_of(event.content) if event.event == AUTHORIZATION_REMOVED else 0
+    except WebhookMalformed as err:
+        logger.error("TikTok webhook: a signed body that is not the documented event: %s", err)
+        raise
+    # Bytes, not str: compare_digest raises TypeError for a non-ASCII str.
+    if not hmac.compare_digest(event.client_key.encode(), config.client_key.encode()):
         logger.warning("TikTok webhook for another client_key; ignored.")
         return IGNORED
     if event.event != AUTHORIZATION_REMOVED:
         logger.info("TikTok webhook event %r ignored.", event.event[:64])
         return IGNORED
-    return authorization_removed(event.user_openid, event.create_time, _reason(event.content))
+    return authorization_removed(event.user_openid, event.create_time, reason)
 
 
 def authorization_removed(open_id: str, create_time: int, reason: int) -> str:

@@ -24,13 +24,19 @@ for _key in ("API_BASE_URL", "AUTH_BASE_URL"):
 
 SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# X-Forwarded-Proto is believed only from TIKTOK_TRUSTED_PROXIES (TrustedProxyMiddleware,
+# first below), never from any client as SECURE_PROXY_SSL_HEADER would; X-Forwarded-Host
+# and -Port never (Django's defaults, pinned here so no later edit turns them on).
+SECURE_PROXY_SSL_HEADER = None
+USE_X_FORWARDED_HOST = False
+USE_X_FORWARDED_PORT = False
 
 # Static files straight from the app server (whitenoise): compressed, content-hashed names
 # with far-future cache headers, so every instance behind the load balancer serves them and
 # nothing else needs configuring. Deploys run `manage.py collectstatic` first (the manifest).
 _SECURITY = "django.middleware.security.SecurityMiddleware"
 MIDDLEWARE = [
+    "tiktok_mobile_auth.proxy.TrustedProxyMiddleware",
     _SECURITY,
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *(name for name in MIDDLEWARE if name != _SECURITY),

@@ -11,6 +11,12 @@ dropped connection), every endpoint answers 503 ``service_unavailable`` with ``R
 instead of a 500: a sign-in needs both (the cache for the throttle, the admin panel's values
 and login attempts; the database for accounts and tokens), and an app can retry. No user is
 half-created: a new user and its TikTok account are written in one transaction.
+
+Input that Django itself refuses while a view reads it is the client's fault, never a 500:
+more than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` fields in a form body or a query string
+(``TooManyFieldsSent``), too many files, a broken multipart body, any other
+``SuspiciousOperation`` or ``BadRequest``, a body the client stopped sending: 400
+``invalid_request``; a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE``: 413 ``payload_too_large``.
 """
 
 from __future__ import annotations
@@ -21,15 +27,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
 from .. import exceptions as domain
 from .. import tiktok
 from ..tokens import RefreshRefused
+from ..webhooks import WebhookMalformed
 
 logger = logging.getLogger("tiktok_mobile_auth")
 
@@ -56,11 +64,13 @@ ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
     (domain.RegistrationClosed, 403, None),
     (domain.AccountBlocked, 403, None),
     (domain.EmailConflict, 409, None),
+    (domain.SignInInterrupted, 409, None),
     (domain.RedirectUriNotAllowed, 400, None),
     (domain.IdentityMismatch, 502, None),
     (domain.TokenNotIssuedHere, 401, None),
     (domain.NotLinked, 404, None),
     (domain.WebhookRefused, 401, None),  # also WebhookExpired, with its own code
+    (WebhookMalformed, 400, None),
     (RefreshRefused, 401, None),
     (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
     (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),
@@ -91,6 +101,17 @@ STORAGE_ERRORS = _storage_errors()
 OUTAGE_RETRY_AFTER = 5  # seconds: about a restart or failover of PostgreSQL or Redis
 OUTAGE_MESSAGE = "TikTok sign-in is temporarily unavailable. Please try again shortly."
 
+# What Django raises while a view reads a hostile request (QueryDict, the multipart parser,
+# request.body). RequestDataTooBig is a SuspiciousOperation too: checked first, as a 413.
+REFUSED_INPUT: tuple[type[Exception], ...] = (
+    SuspiciousOperation,
+    BadRequest,
+    MultiPartParserError,
+    UnreadablePostError,
+)
+TOO_LARGE_MESSAGE = "The request body is too large."
+REFUSED_MESSAGE = "The request could not be read (too many fields, or a malformed body)."
+
 
 class PluginDisabled(drf.NotFound):
     default_detail = "TikTok sign-in is disabled on this server."
@@ -119,10 +140,22 @@ def _log_outage(exc: Exception) -> None:
     logger.error("TikTok sign-in: storage unavailable: %s: %s", type(exc).__name__, exc)
 
 
+def refused_input(exc: Exception) -> tuple[int, str, str]:
+    """(status, message, code) for one of :data:`REFUSED_INPUT`: 413 for a body too large,
+    else 400. Logged by class name only: the message could quote the client's input."""
+    logger.warning(
+        "TikTok sign-in: refused a request Django could not read: %s", type(exc).__name__
+    )
+    if isinstance(exc, RequestDataTooBig):
+        return 413, TOO_LARGE_MESSAGE, "payload_too_large"
+    return 400, REFUSED_MESSAGE, "invalid_request"
+
+
 def answers_outages(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorate ``view`` to answer 503 ``service_unavailable`` when the database or cache is
-    out of reach: for work outside DRF's exception handling (reading the configuration,
-    the plain Django views), which would otherwise end in Django's 500 page."""
+    """Decorate ``view`` to answer in the envelope what would otherwise end in Django's 500
+    page (or its HTML 400 page), for work outside DRF's exception handling (reading the
+    configuration, the plain Django views): 503 ``service_unavailable`` when the database or
+    cache is out of reach, and 400 / 413 for input Django refuses (:func:`refused_input`)."""
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -133,6 +166,8 @@ def answers_outages(view: Callable[..., Any]) -> Callable[..., Any]:
             response = json_error(503, OUTAGE_MESSAGE, "service_unavailable")
             response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
             return response
+        except REFUSED_INPUT as exc:
+            return json_error(*refused_input(exc))
 
     return wrapper
 
@@ -191,13 +226,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["Retry-After"] = str(int(exc.wait))
     elif isinstance(exc, Http404):
         status, message, code, extra = 404, "Not found.", "not_found", {}
-    elif isinstance(exc, RequestDataTooBig):
-        status, message, code, extra = (
-            413,
-            "The request body is too large.",
-            "payload_too_large",
-            {},
-        )
+    elif isinstance(exc, REFUSED_INPUT):
+        status, message, code = refused_input(exc)
+        extra = {}
     else:
         # A bug, not an input: log it with its traceback, and still answer in the envelope.
         logger.exception("Unexpected error in a TikTok sign-in endpoint")

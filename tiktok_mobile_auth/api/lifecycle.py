@@ -6,9 +6,11 @@
   account; 401 / 403 as ``me``. Throttle scope ``disconnect``.
 - ``POST webhook`` (TikTok's servers, no JWT; signed with ``TikTok-Signature``) → 200
   ``{"received": true, "result": "applied" | "duplicate" | "ignored"}`` for every correctly
-  signed request; 401 ``webhook_signature_invalid`` / ``webhook_signature_expired``
-  otherwise (:mod:`tiktok_mobile_auth.webhooks`). The raw body is verified, so it is never
-  parsed by DRF; larger than ``MAX_REQUEST_BYTES``: 413. Throttle scope ``webhook``.
+  signed event of the documented shape; 400 ``invalid_request`` for a signed body that is
+  not; 401 ``webhook_signature_invalid`` / ``webhook_signature_expired`` otherwise
+  (:mod:`tiktok_mobile_auth.webhooks`). The raw body is verified, so it is never parsed by
+  DRF, whatever its content type; larger than ``MAX_REQUEST_BYTES``: 413. Throttle scope
+  ``webhook``.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ import threading
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension, OpenApiViewExtension
 from drf_spectacular.openapi import AutoSchema
@@ -31,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .errors import answers_outages
 from .schema_operations import (
     AUTHORIZE,
     CALLBACK,
@@ -195,6 +197,8 @@ _lock = threading.Lock()
 _document: dict[str, Any] = {}
 
 
+# In the envelope, not Django's HTML 400 page: a hostile query string (too many fields).
+@method_decorator(answers_outages, name="dispatch")
 class PluginSchemaView(SpectacularAPIView):
     """GET: the plugin's OpenAPI document; public, generated once per process."""
 
