@@ -1,24 +1,22 @@
-"""Throttling: per client IP, shared by every worker through the cache, 429 in the envelope.
+"""Throttling: per client IP, shared by every worker, 429 in the envelope.
 
-Tiny rates are set per test through the ``settings`` fixture; the cache is emptied around
-every test (conftest.py), so counters never leak from one test to the next. Two APIClient
-instances stand for two worker processes: all they share is the cache.
+The counters are those of the test settings: database rows (rolled back after each test)
+without ``REDIS_URL``, Redis (emptied around each test, conftest.py) with it; both stores
+are tested on their own in test_throttle_counters.py. Tiny rates are set per test through
+the ``settings`` fixture. Two APIClient instances stand for two worker processes: all they
+share is the counter store.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from django.core.cache import cache
-from django_redis import get_redis_connection
 from rest_framework.test import APIClient
 
 from tiktok_mobile_auth.api import throttles
-from tiktok_mobile_auth.api.throttles import PluginRateThrottle, parse_rate
+from tiktok_mobile_auth.api.throttles import parse_rate
 from tiktok_mobile_auth.conf import DEFAULTS, get_config
 
-from .conftest import BASE, configure, error_of, require_service
+from .conftest import BASE, configure, error_of
 
 pytestmark = pytest.mark.django_db
 
@@ -206,29 +204,29 @@ def test_the_browser_endpoints_are_throttled_too(settings, client, scope):
     assert "Location" not in response
 
 
-def test_the_throttle_only_uses_the_cache(settings, rf, django_assert_num_queries):
-    rates(settings, logout="5/min")
-    get_config()  # the admin panel's values are now cached
-    with django_assert_num_queries(0):
-        assert PluginRateThrottle("logout").allow_request(rf.post("/"))
+def test_a_counter_is_kept_per_scope_rate_and_client(settings, api, monkeypatch):
+    seen = []
+    monkeypatch.setattr(
+        throttles.counters, "count", lambda window, now: seen.append(window) or (1, 0)
+    )
+    monkeypatch.setattr(throttles.time, "time", lambda: 6_000_030.0)
+    rates(settings, logout="3/min")
+    logout(api, REMOTE_ADDR="198.51.100.1")
+    rates(settings, logout="4/hour")
+    logout(api, REMOTE_ADDR="2001:db8:1:2::1")
+    assert [(w.key, w.period) for w in seen] == [
+        ("logout:3/60:198.51.100.1:100000", 60),
+        ("logout:4/3600:2001:db8:1:2::/64:1666", 3600),
+    ]
 
 
-@pytest.mark.redis
-def test_on_redis_the_counter_and_the_previous_window_are_one_round_trip(monkeypatch):
-    require_service("Redis (REDIS_URL)", bool(os.environ.get("REDIS_URL")))
-    redis = get_redis_connection("default")
-    cache.set("window:41", 5)  # the previous window's count, written through the cache
-    pipelines = []
-    original = type(redis).pipeline
-
-    def watched_pipeline(self, *args, **kwargs):
-        pipelines.append(original(self, *args, **kwargs))
-        return pipelines[-1]
-
-    monkeypatch.setattr(type(redis), "pipeline", watched_pipeline)
-    assert throttles._count("window:42", "window:41", 120) == (1, 5)
-    assert throttles._count("window:42", "window:41", 120) == (2, 5)
-    assert len(pipelines) == 2  # one pipeline (one round trip) per request
-    assert 0 < redis.ttl(cache.make_key("window:42")) <= 120  # the window expires
-    assert cache.get("window:42") == 2  # the counter reads back through the cache
-    assert cache.decr("window:42") == 1  # and a refused request can be taken back
+def test_a_refused_request_is_taken_back_from_the_window_it_was_counted_in(
+    settings, api, monkeypatch
+):
+    taken_back = []
+    monkeypatch.setattr(throttles.counters, "count", lambda window, now: (3, 0))
+    monkeypatch.setattr(throttles.counters, "uncount", taken_back.append)
+    monkeypatch.setattr(throttles.time, "time", lambda: 6_000_030.0)
+    rates(settings, logout="2/min")
+    assert_throttled(logout(api))
+    assert [window.key for window in taken_back] == ["logout:2/60:127.0.0.1:100000"]

@@ -1,4 +1,4 @@
-"""Rate limits per client IP on every public endpoint, counted in the shared default cache.
+"""Rate limits per client IP on every public endpoint, counted atomically in a shared store.
 
 Each endpoint has a scope (``authorize``, ``callback``, ``connect``, ``refresh``, ``logout``,
 ``me``, ``disconnect``, ``webhook``) whose rate comes from ``THROTTLE_RATES`` (or
@@ -10,33 +10,38 @@ answer is 429 in the error envelope (``RateLimitError``, code ``throttled``) wit
 - The client is the IP from :func:`tiktok_mobile_auth.client_ip.client_ip`, which believes
   ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``. IPv6 clients are counted per /64: one
   subscriber usually holds a whole /64 and could otherwise rotate addresses at will.
-- Counters live in the default cache, so every worker and (with Redis) every instance
-  shares them; they are incremented atomically (``INCR`` on Redis, in one pipelined round
-  trip with the previous window's read), so concurrent requests are not lost, unlike DRF's
-  read-modify-write ``SimpleRateThrottle``.
+- How counting works on each configuration (:mod:`.throttle_counters`): with a Redis default
+  cache, ``INCR`` in Redis (one pipelined round trip with the previous window's read);
+  otherwise (SQLite or PostgreSQL without Redis, whatever the cache), one atomic upsert of a
+  ``RateCounter`` row per window, in autocommit. Either way every worker process and every
+  instance on the same store shares the counts and no concurrent request is lost, unlike
+  DRF's read-modify-write ``SimpleRateThrottle``; a file, local-memory or Memcached cache
+  never holds a counter, since it would lose counts or drop counters (culling, eviction).
+- A counter is kept per scope, rate and client: changing a rate starts its counts afresh.
 - The window slides: the count of the current fixed window plus the previous window's count,
   weighted by how much of it still overlaps the last ``period`` seconds. This avoids the
-  double burst a fixed window allows at its boundary. Refused requests are not counted.
+  double burst a fixed window allows at its boundary. Refused requests are not counted (the
+  increment is taken back), so a client over the limit is let in again as its past requests
+  age out, however hard it keeps knocking.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import logging
 import time
 from functools import lru_cache
 from typing import Any
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from ..client_ip import client_ip
 from ..conf import DEFAULTS, TikTokConfig, get_config
-from ..storage import CACHE_PREFIX
+from . import throttle_counters as counters
 from .errors import json_error
+from .throttle_counters import Window
 
 logger = logging.getLogger(__name__)
 
@@ -92,35 +97,6 @@ def _wait(limit: int, period: int, elapsed: float, counted: int, previous: int) 
     return max(0.0, period * (1 - room / previous) - elapsed)
 
 
-def _count(key: str, previous_key: str, timeout: int) -> tuple[int, int]:
-    """Add one to the window's counter; return it and the previous window's count."""
-    redis = _redis_client()
-    if redis is not None:
-        return _count_on_redis(redis, cache.make_key(key), cache.make_key(previous_key), timeout)
-    try:
-        count = cache.incr(key)  # INCR of an existing key keeps its expiry
-    except ValueError:  # the window's first request, or the key expired or was evicted
-        count = 1 if cache.add(key, 1, timeout) else cache.incr(key)  # else: a racing worker
-    return count, cache.get(previous_key, 0)
-
-
-def _count_on_redis(redis: Any, key: str, previous_key: str, timeout: int) -> tuple[int, int]:
-    """The same on Redis in one round trip: SET NX gives a window's counter its expiry when
-    it starts (any Redis version), INCR counts, GET reads the previous window."""
-    pipe = redis.pipeline(transaction=False)
-    pipe.set(key, 0, ex=timeout, nx=True)
-    pipe.incr(key)
-    pipe.get(previous_key)
-    _created, count, previous = pipe.execute()
-    return int(count), int(previous or 0)
-
-
-def _redis_client() -> Any:
-    """The raw client behind django-redis's default cache, or None for any other cache."""
-    get_client = getattr(getattr(cache, "client", None), "get_client", None)
-    return get_client(write=True) if get_client is not None else None
-
-
 class PluginRateThrottle(BaseThrottle):
     """The throttle of one scope (DRF views list it through ``get_throttles``)."""
 
@@ -133,14 +109,14 @@ class PluginRateThrottle(BaseThrottle):
         if rate is None:
             return True
         limit, period = rate
-        window, elapsed = divmod(time.time(), period)
-        prefix = f"{CACHE_PREFIX}throttle:{self.scope}:{_ident(request)}:"
-        key = f"{prefix}{int(window)}"
-        count, previous = _count(key, f"{prefix}{int(window) - 1}", period * 2)
+        now = time.time()
+        number, elapsed = divmod(now, period)
+        counter = f"{self.scope}:{limit}/{period}:{_ident(request)}"
+        window = Window(counter, int(number), period)
+        count, previous = counters.count(window, now)
         if previous * (1 - elapsed / period) + count <= limit:
             return True
-        with contextlib.suppress(ValueError):  # expired meanwhile: nothing to undo
-            cache.decr(key)  # a refused request does not count
+        counters.uncount(window)  # a refused request does not count
         # At least a second: Retry-After is in whole seconds, and 0 would invite a retry storm.
         self._wait = max(1.0, _wait(limit, period, elapsed, count - 1, previous))
         return False
