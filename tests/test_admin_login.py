@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from tiktok_mobile_auth import crypto
+from tiktok_mobile_auth import browser_binding, crypto
 from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt, SignInEvent, TikTokAccount
 
@@ -128,7 +128,9 @@ def test_the_state_is_single_use(client, tiktok):
     existing("editor")
     query = start(client)
     come_back(client, query, tiktok)
-    client.logout()
+    binding = client.cookies[browser_binding.COOKIE_NAME]
+    client.logout()  # which forgets every cookie: the same browser keeps its binding one
+    client.cookies[browser_binding.COOKIE_NAME] = binding
     replay = client.get(
         f"{BASE}/callback", {"code": "c1", "scopes": "user.info.basic", "state": query["state"][0]}
     )

@@ -6,6 +6,7 @@ state. Each must end in ``error=invalid_state`` at the app with nothing exchange
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 from datetime import timedelta
@@ -41,6 +42,13 @@ def started(browser, app_state: str | None = "app-1") -> dict[str, str]:
     location = response["Location"]
     assert location.startswith(AUTH + "?")
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query, strict_parsing=True).items()}
+
+
+def tab_of(browser: Client) -> Client:
+    """Another client with ``browser``'s cookies: the same browser, a concurrent request."""
+    tab = Client()
+    tab.cookies = copy.deepcopy(browser.cookies)
+    return tab
 
 
 def come_back(browser, state, **params):
@@ -320,9 +328,12 @@ def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok, 
     # The cache store (LocMemCache here, Redis in production): no database in the threads.
     # The database store's race is tested in test_attempts.py on PostgreSQL.
     configure(settings, STORAGE="cache")
-    sent = started(Client())
+    browser = Client()
+    sent = started(browser)
     tiktok.post(TOKEN_URL, json=token_reply())
-    results = run_at_once(lambda: app_params(come_back(Client(), sent["state"])), 4, errors=())
+    results = run_at_once(
+        lambda: app_params(come_back(tab_of(browser), sent["state"])), 4, errors=()
+    )
 
     assert sorted("access_token" in r for r in results) == [False, False, False, True]
     assert sorted(r.get("error", "") for r in results) == ["", *["invalid_state"] * 3]

@@ -8,6 +8,10 @@ TikTok returns to the one registered callback; the callback hands attempts of pu
 "admin" to :func:`finish`, which exchanges the code and logs the user into a Django session
 only if their role gives admin access. Members get a clear refusal page. ``next`` is
 honoured only for a same-site path.
+
+The attempt is bound to the browser that started it (:mod:`.browser_binding`): a callback
+URL opened in another browser (an attacker's sign-in sent to a victim, "login CSRF") gets
+:func:`foreign_browser`'s refusal page, no session, and nothing is exchanged.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
-from . import flows, signals
+from . import browser_binding, flows, signals
 from .api.errors import answers_outages
 from .api.throttles import throttled_response
 from .attempts import Attempt
@@ -68,14 +72,29 @@ def start(request: HttpRequest) -> HttpResponse:
     if throttled is not None:
         return throttled
     next_url = safe_next(request, request.GET.get("next"))
+    nonce = browser_binding.nonce_for(request, config)
     try:
-        url = flows.start_authorization(next_url, config, purpose=PURPOSE)
+        url = flows.start_authorization(
+            next_url, config, purpose=PURPOSE, browser_hash=browser_binding.digest(nonce)
+        )
     except SignInError as err:
         logger.error("TikTok admin sign-in: %s", err.message)
         return _page(request, 503, "TikTok sign-in is not available", err.message)
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
+    browser_binding.remember(response, request, nonce, config)
     return response
+
+
+def foreign_browser(request: HttpRequest) -> HttpResponse:
+    """The refusal page for an admin sign-in finished in another browser than its own."""
+    return _page(
+        request,
+        403,
+        "Sign-in started in another browser",
+        "This TikTok sign-in was not started in this browser, so you have not been signed "
+        "in. If you were signing in, start again from the sign-in page.",
+    )
 
 
 @sensitive_variables("code", "grant", "attempt")

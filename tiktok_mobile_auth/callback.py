@@ -7,8 +7,12 @@ page with a fresh random ``state`` of ours and the verifier's hex S256 challenge
 ``callback`` accepts only a state that ``authorize`` issued, once, within 10 minutes; it
 exchanges the code with the stored verifier and redirects to the app with the APP's state.
 A missing, unknown, replayed or expired state ends in ``error=invalid_state`` and nothing is
-exchanged. With ``ALLOW_APP_STATE`` (the Strapi plugin's apps start the TikTok flow
-themselves), a state never issued here is taken as the app's own and echoed back.
+exchanged. The attempt is bound to the browser that opened ``authorize`` (a cookie,
+:mod:`.browser_binding`): the callback URL opened in another browser ends in
+``error=browser_mismatch`` (the admin sign-in: a refusal page), nothing is exchanged and the
+attempt stays good for its own browser. With ``ALLOW_APP_STATE`` (the Strapi plugin's apps
+start the TikTok flow themselves), a state never issued here is taken as the app's own and
+echoed back, unbound.
 
 Both always end in a redirect to the app's link, success or failure, so the user is never
 stuck on a JSON page inside a browser tab; only when there is no app link to go to (or the
@@ -28,11 +32,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
-from . import admin_login, flows, tiktok_tokens
+from . import admin_login, browser_binding, flows, tiktok_tokens
 from .api.errors import answers_outages, json_error
 from .api.throttles import throttled_response
 from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request, setting_label
-from .exceptions import InvalidState, NotConfigured
+from .exceptions import BrowserMismatch, InvalidState, NotConfigured
 from .redirects import AppRedirect, add_query
 from .tiktok import (
     TikTokBadResponse,
@@ -126,14 +130,18 @@ def authorize(request: HttpRequest) -> HttpResponse:
     if app_state is not None and not _valid_app_state(app_state):
         description = f"state must be at most {MAX_APP_STATE} characters, without control ones."
         return _to_app(config, None, "invalid_request", description)
+    nonce = browser_binding.nonce_for(request, config)
     try:
-        url = flows.start_authorization(app_state, config)
+        url = flows.start_authorization(
+            app_state, config, browser_hash=browser_binding.digest(nonce)
+        )
     except NotConfigured as err:
         logger.error("TikTok authorize: %s", err.message)
         return _to_app(config, app_state, "server_misconfigured", err.message)
     logger.info("TikTok authorize: login attempt started, redirecting to TikTok.")
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
+    browser_binding.remember(response, request, nonce, config)
     return response
 
 
@@ -150,8 +158,16 @@ def callback(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state")
     try:
         attempt = flows.resume_authorization(
-            state[:_MAX_PARAM] if state is not None else None, config
+            state[:_MAX_PARAM] if state is not None else None,
+            config,
+            browser_hash=browser_binding.presented_hash(request, config),
         )
+    except BrowserMismatch as err:
+        # Login CSRF: someone else's sign-in, opened in this browser. Not spent, not logged in.
+        logger.warning("TikTok callback: refused, the sign-in was started in another browser.")
+        if err.purpose == admin_login.PURPOSE:
+            return admin_login.foreign_browser(request)
+        return _no_app_link("callback") or _to_app(config, None, err.code, err.message)
     except InvalidState as err:
         logger.warning("TikTok callback: refused state (%s).", type(err).__name__)
         return _no_app_link("callback") or _to_app(config, None, err.code, err.message)

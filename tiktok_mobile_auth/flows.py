@@ -162,28 +162,37 @@ def exchange_callback_code(
 
 @sensitive_variables("code_verifier")
 def start_authorization(
-    app_state: str | None, config: TikTokConfig, *, purpose: str = "app"
+    app_state: str | None, config: TikTokConfig, *, purpose: str = "app", browser_hash: str = ""
 ) -> str:
-    """Start a login attempt; return TikTok's consent URL (our state, a hex S256 challenge).
+    """Start a login attempt, bound to the browser whose cookie nonce hashes to
+    ``browser_hash`` (:mod:`.browser_binding`); return TikTok's consent URL (our state, a
+    hex S256 challenge).
 
     Raises :class:`NotConfigured` naming what is missing, before anything is stored.
     """
     require(config, "CLIENT_KEY", "CLIENT_SECRET", "CALLBACK_URL")
     code_verifier = authorize.new_code_verifier()
-    state = attempts.start(app_state, code_verifier, config, purpose=purpose)
+    state = attempts.start(
+        app_state, code_verifier, config, purpose=purpose, browser_hash=browser_hash
+    )
     challenge = authorize.code_challenge(code_verifier)
     return authorize.authorize_url(config, state=state, challenge=challenge)
 
 
-def resume_authorization(state: str | None, config: TikTokConfig) -> attempts.Attempt:
-    """Spend the login attempt behind the callback's ``state``.
+def resume_authorization(
+    state: str | None, config: TikTokConfig, *, browser_hash: str | None = None
+) -> attempts.Attempt:
+    """Spend the login attempt behind the callback's ``state``, for the browser whose cookie
+    nonce hashes to ``browser_hash`` (None: no valid cookie).
 
     With ``ALLOW_APP_STATE`` a state never issued here (or none) is the app's own: it is
-    echoed back and the code is exchanged without a verifier. A state issued here but spent
-    or expired is refused in both modes. Raises :class:`~.exceptions.InvalidState`.
+    echoed back and the code is exchanged without a verifier, unbound (no browser started it
+    here). A state issued here but spent, expired or bound to another browser is refused in
+    both modes. Raises :class:`~.exceptions.InvalidState` (:class:`~.exceptions.BrowserMismatch`
+    for another browser's).
     """
     try:
-        return attempts.consume(state, config)
+        return attempts.consume(state, config, browser_hash=browser_hash)
     except UnknownState:
         if not config.allow_app_state:
             raise
