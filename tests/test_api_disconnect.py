@@ -60,7 +60,7 @@ def assert_unlinked(api, session) -> None:
 def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
     api, tiktok, store_tokens, signed_in
 ):
-    other_session = tokens.issue_pair(User.objects.get())  # e.g. a second device
+    other_session = tokens.start_family(User.objects.get())  # e.g. a second device
     tiktok.post(REVOKE_URL, json={})
     response = disconnect(api, signed_in["jwt"])
 
@@ -152,7 +152,7 @@ def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok,
 
 def test_a_user_without_tiktok_gets_404_not_linked(api):
     user = User.objects.create(username="local", email="l@example.com")
-    session = tokens.issue_pair(user)
+    session = tokens.start_family(user)
     response = disconnect(api, session["jwt"])
     assert response.status_code == 404
     assert error_of(response)["details"]["code"] == "not_linked"
