@@ -39,7 +39,7 @@ def test_first_connect_creates_a_member_and_returns_tokens(api, tiktok):
     assert AccessToken(body["jwt"])["user_id"] == str(user.pk)
     assert body["refresh"]
     assert body["user"]["id"] == user.pk
-    assert body["user"]["email"] == "union-alice-123@tiktok.com"
+    assert body["user"]["email"] == "Union-Alice-123@tiktok.com"  # the union_id as sent
     assert body["user"]["username"] == "Alice"
     assert body["user"]["provider"] == "tiktok"
     assert body["user"]["confirmed"] is True
@@ -198,14 +198,58 @@ def test_missing_union_id_is_refused_without_a_user(api, tiktok):
     assert not User.objects.filter(email__startswith="none").exists()
 
 
-def test_unlinked_user_holding_the_email_gets_409_and_nothing_is_linked(api, tiktok):
-    User.objects.create_user("squatter", email="UNION-alice-123@tiktok.com", password="x")
+@pytest.mark.parametrize(
+    "squatted",
+    ["Union-Alice-123@tiktok.com", "Union-Alice-123@TikTok.COM"],
+    ids=["exact", "domain"],
+)
+def test_unlinked_user_holding_the_email_gets_409_and_nothing_is_linked(api, tiktok, squatted):
+    User.objects.create_user("squatter", email=squatted, password="x")
     tiktok.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
     assert response.status_code == 409
     assert error_of(response)["details"]["code"] == "email_taken"
     assert TikTokAccount.objects.count() == 0
     assert User.objects.count() == 1
+
+
+def test_union_ids_that_differ_only_in_case_are_two_users(api, tiktok):
+    # TikTok's union_id is opaque: "Union-Alice-123" and "union-alice-123" are two people.
+    lower = {**ALICE, "union_id": "union-alice-123", "open_id": "open-other"}
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok.get(USER_INFO_URL, json=user_info_reply(lower))
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok.get(USER_INFO_URL, json=user_info_reply(lower))
+    first, second = connect(api), connect(api)
+    assert (first.status_code, second.status_code) == (200, 200), second.content
+    assert first.json()["user"]["email"] == "Union-Alice-123@tiktok.com"
+    assert second.json()["user"]["email"] == "union-alice-123@tiktok.com"
+    assert first.json()["user"]["id"] != second.json()["user"]["id"]
+    emails = set(User.objects.values_list("email", flat=True))
+    assert emails == {"Union-Alice-123@tiktok.com", "union-alice-123@tiktok.com"}
+    links = dict(TikTokAccount.objects.values_list("union_id", "user__email"))
+    assert links == {
+        "Union-Alice-123": "Union-Alice-123@tiktok.com",
+        "union-alice-123": "union-alice-123@tiktok.com",
+    }
+    # Each finds their own user again: the lookup is exact.
+    assert connect(api).json()["user"]["id"] == first.json()["user"]["id"]
+    assert connect(api).json()["user"]["id"] == second.json()["user"]["id"]
+    assert User.objects.count() == 2
+
+
+def test_a_case_variant_of_the_pseudo_email_is_not_a_conflict(api, tiktok):
+    # Held by a user not linked to TikTok: not this TikTok user's address (the union_id is
+    # case-sensitive), and users are found by the link, so the holder gains nothing.
+    squatter = User.objects.create_user("squatter", email="UNION-ALICE-123@tiktok.com")
+    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    response = connect(api)
+    assert response.status_code == 200
+    assert response.json()["user"]["id"] != squatter.pk
+    assert TikTokAccount.objects.get().user.email == "Union-Alice-123@tiktok.com"
+    squatter.refresh_from_db()
+    assert squatter.email == "UNION-ALICE-123@tiktok.com"
+    assert not TikTokAccount.objects.filter(user=squatter).exists()
 
 
 def test_blocked_user_gets_403(api, tiktok):

@@ -96,7 +96,9 @@ ERROR_CODES: dict[str, tuple[int, str, dict[str, Any]]] = {
 
 # When each code is answered, for the response descriptions.
 WHEN: dict[str, str] = {
-    "invalid_request": "the body fails validation (`details.errors`: field -> messages)",
+    "invalid_request": "the body fails validation (`details.errors`: field -> messages), "
+    "the request has more fields than the server reads, or (webhook) a signed body is not "
+    "the documented event",
     "parse_error": "the body is not well-formed JSON or form data",
     "redirect_uri_not_allowed": "`redirect_uri` is not one this server allows, or was left "
     "out while the server allows several",

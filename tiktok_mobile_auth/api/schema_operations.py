@@ -70,13 +70,15 @@ OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "webhook": (
         *_COMMON,
+        "invalid_request",  # signed, but not the documented event
         "payload_too_large",
         "webhook_signature_invalid",
         "webhook_signature_expired",
         "server_misconfigured",
     ),
-    "authorize": (*_COMMON, "server_misconfigured"),
-    "callback": (*_COMMON, "server_misconfigured"),
+    # invalid_request: a query string with more fields than Django accepts.
+    "authorize": (*_COMMON, "invalid_request", "server_misconfigured"),
+    "callback": (*_COMMON, "invalid_request", "server_misconfigured"),
 }
 
 
@@ -314,7 +316,12 @@ CALLBACK = extend_schema(
                     OpenApiTypes.STR, description=f"Admin sign-in only: {text}, as an HTML page."
                 )
                 for status, text in (
-                    (400, "cancelled or refused at TikTok"),
+                    # One description per status: the JSON 400's code is named here too.
+                    (
+                        400,
+                        "cancelled or refused at TikTok; any request: `invalid_request` "
+                        "(the envelope) for a query string of more fields than Django reads",
+                    ),
                     (403, "refused here (blocked, or no access to the admin)"),
                     (502, "TikTok failed"),
                 )
