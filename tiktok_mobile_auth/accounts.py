@@ -225,6 +225,19 @@ def set_blocked(user: AbstractBaseUser, blocked: bool) -> None:
             tokens.revoke_all(user, tokens.REVOKED_BY_BLOCK)
 
 
+def lock_link(account: TikTokAccount) -> bool:
+    """Lock ``account``'s row until the transaction ends (call it in the transaction that
+    deletes the link, before anything else); False when it is already gone.
+
+    A sign-in being completed holds the same row (sessions.py): locked first, the unlink
+    waits for it to commit and then revokes its session; a sign-in that comes later waits and
+    finds the link gone. Without it, Django's delete would collect the sign-in records to
+    detach before a concurrent sign-in adds one, and fail at commit on the foreign key.
+    """
+    locked = TikTokAccount.objects.select_for_update().filter(pk=account.pk)
+    return bool(list(locked.values_list("pk", flat=True)))
+
+
 def after_unlink(user: AbstractBaseUser, union_id: str, config: TikTokConfig) -> None:
     """What follows the removal of a TikTok link (disconnect, or the admin's unlink).
 

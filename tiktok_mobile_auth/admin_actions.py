@@ -92,6 +92,7 @@ class UnlinkTikTokAccountAction(DeleteAction):
         revoke_at_tiktok(self.instance, config)
         user, union_id = self.instance.user, self.instance.union_id
         with transaction.atomic():
+            accounts.lock_link(self.instance)
             result = super().execute(skip_permission_checks=True)
             accounts.after_unlink(user, union_id, config)
         return result

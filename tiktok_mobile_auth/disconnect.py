@@ -54,7 +54,8 @@ def disconnect(user: AbstractBaseUser, config: TikTokConfig) -> bool:
         raise NotLinked()
     revoked = revoke_at_tiktok(account, config)
     with transaction.atomic():
-        TikTokAccount.objects.filter(pk=account.pk).delete()
+        if accounts.lock_link(account):
+            TikTokAccount.objects.filter(pk=account.pk).delete()
         accounts.after_unlink(user, account.union_id, config)
     logger.info("User %s disconnected TikTok (revoked at TikTok: %s).", user.pk, revoked)
     return revoked

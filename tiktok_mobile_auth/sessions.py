@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from . import signals, tokens
@@ -65,7 +65,7 @@ def record_refusal(code: str, union_id: str | None, *, flow: str, request: HttpR
     without one), then send ``sign_in_failed``."""
     if not union_id:
         return
-    SignInEvent.objects.create(
+    record = SignInEvent(
         account=TikTokAccount.objects.filter(union_id=union_id).first(),
         union_id=union_id,
         outcome=SignInEvent.FAILURE,
@@ -73,6 +73,12 @@ def record_refusal(code: str, union_id: str | None, *, flow: str, request: HttpR
         flow=flow,
         ip_address=client_ip(request),
     )
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:  # the account was unlinked meanwhile: keep the record without it
+        record.pk, record.account = None, None
+        record.save()
     _send(signals.sign_in_failed, code=code, union_id=union_id, flow=flow, request=request)
 
 
