@@ -10,10 +10,11 @@ borrows one again, which costs far less than the wait. A connection inside a tra
 is kept (its work must commit on it), and so are unpooled ones (closing a persistent
 connection would mean reconnecting).
 
-A successful sign-in ends with two inserts: its record and SimpleJWT's outstanding refresh
-token. On PostgreSQL, :func:`one_round_trip` sends them in psycopg's pipeline mode, so they
-travel together and commit together (one implicit transaction until the pipeline syncs);
-each round trip saved is also a wait less for the worker (make bench, docs/PERFORMANCE.md).
+A successful sign-in ends with two inserts in its transaction (sessions.py): its record and
+its refresh-token family. On PostgreSQL, :func:`one_round_trip` sends them in psycopg's
+pipeline mode, so they travel together; each round trip saved is also a wait less for the
+worker (make bench, docs/PERFORMANCE.md). No code of the host project runs inside it: the
+``signed_in`` signal is sent after the commit.
 """
 
 from __future__ import annotations
@@ -24,8 +25,7 @@ from contextvars import ContextVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
-# Set inside one_round_trip(): its connection is mid-batch and must not go back to the pool
-# (a signed_in receiver of the host project might call TikTok).
+# Set inside one_round_trip(): its connection is mid-batch and must not go back to the pool.
 _batching: ContextVar[bool] = ContextVar("tiktok_mobile_auth_batching", default=False)
 
 
