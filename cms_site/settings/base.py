@@ -15,6 +15,8 @@ from tiktok_mobile_auth.api.schema_settings import (
     SPECTACULAR_SETTINGS as PLUGIN_SPECTACULAR_SETTINGS,
 )
 
+from ..sqlite import ensure_directory, sqlite_options
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -43,7 +45,6 @@ INSTALLED_APPS = [
     "taggit",
     "rest_framework",
     "rest_framework_simplejwt",
-    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -89,6 +90,17 @@ WSGI_APPLICATION = "cms_site.wsgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL, BEGIN IMMEDIATE and a 20 s busy timeout, so parallel sign-ins wait for the one
+    # writer instead of failing (cms_site/sqlite.py); options given in DATABASE_URL win.
+    DATABASES["default"]["OPTIONS"] = {
+        **sqlite_options(env),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # Here, because every entry point reads the settings first: `make run`, `manage.py
+    # migrate` and gunicorn on a fresh clone, where var/ does not exist yet (SQLite creates
+    # a missing file, not its directory: "unable to open database file").
+    ensure_directory(DATABASES["default"]["NAME"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection pool per process (psycopg_pool, through Django): a request borrows a
     # connection at its first query and gives it back when it ends. The pool, not a
@@ -180,13 +192,11 @@ REST_FRAMEWORK = {
 # the document that GET /api/tiktok-auth-mobile/schema/ serves (plugin endpoints only).
 SPECTACULAR_SETTINGS = {**PLUGIN_SPECTACULAR_SETTINGS}
 
-# Short-lived access tokens, rotating single-use refresh tokens (the plugin blacklists
-# the old refresh token on every refresh and refuses blocked users).
+# Short-lived access tokens and refresh tokens that the plugin rotates in families with
+# reuse detection (tiktok_mobile_auth/tokens.py); SimpleJWT's blacklist app is not needed.
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=30)),
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
 }
 
@@ -210,6 +220,7 @@ _TIKTOK_ENV = {
     "ALLOW_APP_STATE": ("TIKTOK_ALLOW_APP_STATE", env.bool),
     "ACCESS_TOKEN_POLICY": ("TIKTOK_ACCESS_TOKEN_POLICY", env.str),
     "STORE_TOKENS": ("TIKTOK_STORE_TOKENS", env.bool),
+    "REFRESH_REUSE_GRACE": ("TIKTOK_REFRESH_REUSE_GRACE", env.int),
 }
 TIKTOK_MOBILE_AUTH = {
     key: read(var) for key, (var, read) in _TIKTOK_ENV.items() if var in env.ENVIRON
