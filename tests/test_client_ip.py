@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from tiktok_mobile_auth.checks import check_configuration
-from tiktok_mobile_auth.client_ip import client_ip
+from tiktok_mobile_auth.client_ip import client_ip, is_trusted_proxy
 
 
 def request(remote="203.0.113.9", xff=None):
@@ -63,3 +63,21 @@ def test_invalid_proxy_entries_are_a_system_check_error(settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "TRUSTED_PROXIES": ["nope"]}
     assert [m.id for m in check_configuration()] == ["tiktok_mobile_auth.E006"]
     assert client_ip(request(remote="10.1.2.3", xff="198.51.100.7")) == "10.1.2.3"
+
+
+@pytest.mark.parametrize(
+    ("peer", "trusted"),
+    [
+        ("10.0.0.5", True),
+        ("10.0.1.5", False),
+        ("::1", True),
+        ("::2", False),
+        ("", False),
+        ("not-an-ip", False),
+        ("10.0.0.5, 10.0.0.6", False),  # REMOTE_ADDR is one address, never a list
+    ],
+)
+def test_is_trusted_proxy_is_the_one_rule(peer, trusted):
+    # The same rule decides X-Forwarded-For here and X-Forwarded-Proto in proxy.py.
+    assert is_trusted_proxy(peer, ("10.0.0.0/24", "::1", "garbage")) is trusted
+    assert is_trusted_proxy(peer, ()) is False

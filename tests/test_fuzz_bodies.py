@@ -224,3 +224,29 @@ def test_a_signed_webhook_with_any_json_never_gives_a_5xx(value):
         assert response.json()["received"] is True
     TikTokAccount.objects.all().delete()
     User.objects.all().delete()
+
+
+# -- headers ------------------------------------------------------------------------------------
+
+# What a WSGI server can hand over: header bytes decoded as latin-1.
+_header_values = st.text(st.characters(max_codepoint=255), max_size=300) | st.builds(
+    "{} {}".format, st.sampled_from(["Bearer", "bearer", "Basic", ""]), st.text(max_size=200)
+).filter(lambda value: all(ord(char) < 256 for char in value))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "header"),
+    [
+        ("GET", "me", "HTTP_AUTHORIZATION"),
+        ("POST", "disconnect", "HTTP_AUTHORIZATION"),
+        ("POST", "webhook", "HTTP_TIKTOK_SIGNATURE"),
+    ],
+)
+@FUZZ
+@given(value=_header_values)
+def test_any_credential_header_is_a_4xx(method, path, header, value):
+    response = Client().generic(
+        method, f"{BASE}/{path}", b"{}", "application/json", **{header: value}
+    )
+    assert 400 <= response.status_code < 500, response.content[:300]
+    check(response)
