@@ -326,8 +326,9 @@ def test_compat_mode_refuses_an_expired_state_we_issued(browser, tiktok, setting
 
 def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok, settings):
     # The cache store (LocMemCache here, Redis in production): no database in the threads.
-    # The database store's race is tested in test_attempts.py on PostgreSQL.
-    configure(settings, STORAGE="cache")
+    # The database store's race is tested in test_attempts.py on PostgreSQL. No throttle
+    # either: without Redis it counts in the database (test_throttle_counters.py).
+    configure(settings, STORAGE="cache", THROTTLE_RATES={"callback": "off"})
     browser = Client()
     sent = started(browser)
     tiktok.post(TOKEN_URL, json=token_reply())
