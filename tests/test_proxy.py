@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.http import HttpResponse
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from tiktok_mobile_auth.proxy import TrustedProxyMiddleware, forwarded_scheme
 
@@ -105,3 +105,23 @@ def test_forwarded_host_is_never_believed(client, site):
         HTTP_X_FORWARDED_HOST="evil.example",
     )
     assert response.wsgi_request.build_absolute_uri("/") == "https://testserver/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("peer", "status"), [(ATTACKER, 403), (PROXY, 200)])
+def test_the_admins_https_form_passes_csrf_only_behind_a_trusted_proxy(settings, peer, status):
+    # A browser on https://testserver posts the admin login form: CSRF compares its Origin
+    # with the scheme the request was seen with.
+    settings.MIDDLEWARE = ["tiktok_mobile_auth.proxy.TrustedProxyMiddleware", *settings.MIDDLEWARE]
+    browser = Client(enforce_csrf_checks=True)
+    through = {"REMOTE_ADDR": peer, "HTTP_HOST": "testserver", "HTTP_X_FORWARDED_PROTO": "https"}
+    browser.get("/admin/login/", **through)
+    token = browser.cookies["csrftoken"].value
+    response = browser.post(
+        "/admin/login/",
+        {"username": "nobody", "password": "wrong", "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="https://testserver",
+        HTTP_REFERER="https://testserver/admin/login/",
+        **through,
+    )
+    assert response.status_code == status  # 200: the form again, with "wrong password"
