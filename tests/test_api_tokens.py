@@ -133,15 +133,3 @@ def test_logout_with_an_invalid_token_is_401(api):
     response = api.post(f"{BASE}/logout", {"refresh": "nope"}, format="json")
     assert response.status_code == 401
     assert error_of(response)["details"]["code"] == "refresh_token_invalid"
-
-
-def test_me_costs_a_bounded_number_of_queries(api, signed_in, django_assert_max_num_queries):
-    with django_assert_max_num_queries(3):
-        assert me(api, signed_in["jwt"]).status_code == 200
-
-
-def test_returning_user_connect_query_budget(api, signed_in, tiktok, django_assert_max_num_queries):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    with django_assert_max_num_queries(6):
-        response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
-    assert response.status_code == 200

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from tiktok_mobile_auth.models import SignInEvent
 
-from .conftest import ALICE, BASE, USER_INFO_URL, mint, user_info_reply
+from .conftest import ALICE, BASE, USER_INFO_URL, user_info_reply
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -78,14 +78,3 @@ def test_tiktok_failures_with_no_identity_are_not_recorded(api, tiktok):
     tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
     assert connect(api).status_code == 401
     assert events() == []
-
-
-def test_returning_user_connect_query_budget(api, tiktok, settings, django_assert_max_num_queries):
-    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ACCESS_TOKEN_POLICY": "minted"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    mint("act.x", open_id=ALICE["open_id"])
-    connect(api)
-    # Account + role (1), minted-token check (1), outstanding refresh token (1), record (1).
-    with django_assert_max_num_queries(4):
-        assert connect(api).status_code == 200
