@@ -214,26 +214,30 @@ def test_the_site_log_holds_no_token_code_or_secret(compat_site, fake):
 # -- the secure defaults: server-started flow, minted tokens, throttling --------------------
 
 
-def consent(authorize_location: str, open_id: str = "fake-open-alice") -> str:
+def consent(
+    browser: requests.Session, authorize_location: str, open_id: str = "fake-open-alice"
+) -> str:
     """Open TikTok's (the fake's) consent page and press Authorize, as a user would;
     return where TikTok sends the browser (our callback, with the code and state)."""
-    page = requests.get(authorize_location, timeout=30)
+    page = browser.get(authorize_location, timeout=30)
     assert page.status_code == 200, page.text
     hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
     form = {name: unescape(value) for name, value in hidden}
     form.update(open_id=open_id, action="authorize")
     action = urlsplit(authorize_location)._replace(query="").geturl()
-    consent = requests.post(action, data=form, allow_redirects=False, timeout=30)
+    consent = browser.post(action, data=form, allow_redirects=False, timeout=30)
     assert consent.status_code == 302, consent.text
     return consent.headers["Location"]
 
 
-def authorize(site, **params) -> requests.Response:
-    return requests.get(site.url("authorize"), params=params, allow_redirects=False, timeout=30)
+def authorize(site, browser: requests.Session, **params) -> requests.Response:
+    """GET authorize in ``browser``: the sign-in is bound to its cookie jar."""
+    return browser.get(site.url("authorize"), params=params, allow_redirects=False, timeout=30)
 
 
 def test_server_started_flow_authorize_consent_callback_connect_me(live_site, fake, fake_tiktok):
-    started = authorize(live_site, state="app state/1&x")
+    browser = requests.Session()
+    started = authorize(live_site, browser, state="app state/1&x")
     assert started.status_code == 302
     location = started.headers["Location"]
     assert location.startswith(f"{fake_tiktok.base_url}/v2/auth/authorize/?")
@@ -246,9 +250,9 @@ def test_server_started_flow_authorize_consent_callback_connect_me(live_site, fa
     assert re.fullmatch(r"[0-9a-f]{64}", sent["code_challenge"])
     assert len(sent["state"]) >= 43 and "app state" not in sent["state"]
 
-    back = consent(location)
+    back = consent(browser, location)
     assert back.startswith(live_site.url("callback") + "?")
-    returned = requests.get(back, allow_redirects=False, timeout=30)
+    returned = browser.get(back, allow_redirects=False, timeout=30)
     params = app_params(returned)
     assert params["state"] == "app state/1&x"  # the app's state, not ours
     assert params["access_token"].startswith("act.")
@@ -266,7 +270,7 @@ def test_server_started_flow_authorize_consent_callback_connect_me(live_site, fa
     assert me.json()["tiktok"]["open_id"] == "fake-open-alice"
 
     # The same callback again (a replayed URL): refused, nothing exchanged.
-    replay = app_params(requests.get(back, allow_redirects=False, timeout=30))
+    replay = app_params(browser.get(back, allow_redirects=False, timeout=30))
     assert replay["error"] == "invalid_state"
     assert "state" not in replay and "access_token" not in replay
     assert len(fake.requests("token")) == 1
@@ -281,13 +285,14 @@ def test_server_started_flow_authorize_consent_callback_connect_me(live_site, fa
 
 
 def test_cancel_at_tiktok_reaches_the_app_with_its_state(live_site, fake):
-    location = authorize(live_site, state="mine").headers["Location"]
-    page = requests.get(location, timeout=30)
+    browser = requests.Session()
+    location = authorize(live_site, browser, state="mine").headers["Location"]
+    page = browser.get(location, timeout=30)
     hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
     form = {name: unescape(value) for name, value in hidden} | {"action": "cancel"}
     action = urlsplit(location)._replace(query="").geturl()
-    cancel = requests.post(action, data=form, allow_redirects=False, timeout=30)
-    back = requests.get(cancel.headers["Location"], allow_redirects=False, timeout=30)
+    cancel = browser.post(action, data=form, allow_redirects=False, timeout=30)
+    back = browser.get(cancel.headers["Location"], allow_redirects=False, timeout=30)
     assert app_params(back) | {"error_description": ""} == {
         "from": "cms",
         "error": "access_denied",
@@ -308,11 +313,14 @@ def test_a_state_not_issued_here_is_refused_and_nothing_is_exchanged(live_site, 
 
 
 def test_two_concurrent_callbacks_with_one_state_exchange_once(live_site, fake):
-    back = consent(authorize(live_site, state="race").headers["Location"])
+    browser = requests.Session()
+    back = consent(browser, authorize(live_site, browser, state="race").headers["Location"])
+
+    def open_callback(_: int) -> requests.Response:  # four tabs of the one browser
+        return requests.get(back, cookies=browser.cookies, allow_redirects=False, timeout=30)
+
     with ThreadPoolExecutor(max_workers=4) as pool:
-        replies = list(
-            pool.map(lambda _: requests.get(back, allow_redirects=False, timeout=30), range(4))
-        )
+        replies = list(pool.map(open_callback, range(4)))
     results = [app_params(reply) for reply in replies]
     assert sorted("access_token" in r for r in results) == [False, False, False, True]
     assert sorted(r.get("error", "") for r in results) == ["", *["invalid_state"] * 3]

@@ -72,15 +72,19 @@ def query_of(url: str) -> dict[str, str]:
 
 
 def sign_in_across(first: LiveSite, second: LiveSite, fake_tiktok) -> dict:
-    """authorize on the first instance; TikTok's consent; callback and connect on the second."""
-    started = requests.get(
+    """authorize on the first instance; TikTok's consent; callback and connect on the second.
+
+    One browser (a cookie jar) does the redirects: the sign-in is bound to it by a cookie
+    the first instance signs and the second checks with the shared secret key."""
+    browser = requests.Session()
+    started = browser.get(
         first.url("authorize"), params={"state": "app-1"}, allow_redirects=False, timeout=30
     )
     assert started.status_code == 302, started.text
     to_tiktok = started.headers["Location"]
     assert to_tiktok.startswith(fake_tiktok.base_url)
     consent = {**query_of(to_tiktok), "action": "authorize", "open_id": "fake-open-alice"}
-    consented = requests.post(
+    consented = browser.post(
         f"{fake_tiktok.base_url}/v2/auth/authorize/",
         data=consent,
         allow_redirects=False,
@@ -89,7 +93,7 @@ def sign_in_across(first: LiveSite, second: LiveSite, fake_tiktok) -> dict:
     assert consented.status_code == 302, consented.text
     back = consented.headers["Location"]
     assert back.startswith(second.url("callback"))
-    to_app = requests.get(back, allow_redirects=False, timeout=30)
+    to_app = browser.get(back, allow_redirects=False, timeout=30)
     assert to_app.status_code == 302, to_app.text
     assert to_app.headers["Location"].startswith(APP_LINK + "?")
     params = query_of(to_app.headers["Location"])
@@ -127,13 +131,14 @@ def test_a_sign_in_and_its_tokens_work_on_either_instance(sites, fake, fake_tikt
 
 def test_a_callback_state_is_spent_on_both_instances(sites, fake, fake_tiktok):
     first, second = sites
-    started = requests.get(first.url("authorize"), allow_redirects=False, timeout=30)
+    browser = requests.Session()  # the sign-in is bound to this browser's cookie
+    started = browser.get(first.url("authorize"), allow_redirects=False, timeout=30)
     state = query_of(started.headers["Location"])["state"]
     code = fake.mint_code("fake-open-alice", redirect_uri=second.url("callback"))
     query = {"code": code, "scopes": "user.info.basic", "state": state}
-    ok = requests.get(second.url("callback"), params=query, allow_redirects=False, timeout=30)
+    ok = browser.get(second.url("callback"), params=query, allow_redirects=False, timeout=30)
     assert "access_token" in query_of(ok.headers["Location"])
-    replay = requests.get(first.url("callback"), params=query, allow_redirects=False, timeout=30)
+    replay = browser.get(first.url("callback"), params=query, allow_redirects=False, timeout=30)
     assert query_of(replay.headers["Location"])["error"] == "invalid_state"
 
 

@@ -285,9 +285,11 @@ CALLBACK = extend_schema(
     summary="TikTok's redirect target",
     description=(
         "TikTok sends the browser here after the consent page. The `state` must be one that "
-        "`GET /authorize` issued, unused and under 10 minutes old. Ends in a redirect to the "
-        "app link, on success with TikTok's `access_token` (post it to `POST /connect`) and "
-        "the app's `state`, on failure with `error` (`invalid_state`, `access_denied` or "
+        "`GET /authorize` issued, unused and under 10 minutes old, and the browser must be "
+        "the one that opened `GET /authorize` (its `tiktok_auth_browser` cookie). Ends in a "
+        "redirect to the app link, on success with TikTok's `access_token` (post it to "
+        "`POST /connect`) and the app's `state`, on failure with `error` (`invalid_state`, "
+        "`browser_mismatch`, `access_denied` or "
         "TikTok's own code, `missing_code`, `missing_scope`, `invalid_grant`, "
         "`tiktok_unavailable`, `server_misconfigured`), `error_description` and `state`. "
         "Answers JSON only when it cannot redirect. For an editor's sign-in to the Wagtail "
