@@ -12,10 +12,11 @@ import re
 from urllib.parse import urlencode, urlsplit
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, Request, Route, expect
 
 from tests.integration.live import LiveSite
 
+from .conftest import new_context
 from .support import account_id, manage_account, screenshot, sign_in_through_api
 
 pytestmark = pytest.mark.browser
@@ -135,3 +136,49 @@ def test_an_off_site_next_lands_on_the_dashboard(page, admin_site, fake_tiktok, 
     visited = sign_in_with_tiktok(page, fake_tiktok.base_url, editor, next_url=next_url)
     assert not [url for url in visited if url.startswith(next_url)]
     expect_dashboard(page, admin_site, editor)
+
+
+def test_a_callback_opened_in_another_browser_is_refused(
+    page, browser, admin_site, fake_tiktok, editor
+):
+    """Login CSRF: the attacker (an editor here, the worst case) signs in up to TikTok's
+    redirect back, and sends that callback URL to a victim. The victim's browser gets the
+    refusal page and no session; the attacker's own browser can still finish."""
+    callback = f"{admin_site.base_url}/api/tiktok-auth-mobile/callback?"
+    consent_page = f"{fake_tiktok.base_url}/v2/auth/authorize/"
+    page.goto("/admin/login/")
+    page.locator("#tiktok-admin-login").click()
+    page.wait_for_url(lambda url: url.startswith(consent_page))
+    page.locator("select[name=open_id]").select_option(editor["open_id"])
+    # The attacker does not follow TikTok's redirect back to the site: the consent's answer
+    # is fetched aside (routes do not see redirects) and its Location kept.
+    held: list[str] = []
+
+    def hold_back(route: Route) -> None:
+        answer = route.fetch(max_redirects=0)
+        held.append(answer.headers["location"])
+        route.fulfill(status=200, content_type="text/plain", body="held back")
+
+    page.route(lambda url: url.startswith(consent_page), hold_back)
+    page.locator("#authorize").click()
+    expect(page.locator("body")).to_have_text("held back")
+    [stolen] = held
+    assert stolen.startswith(callback)
+
+    victim_context = new_context(browser, admin_site)
+    try:
+        victim = victim_context.new_page()
+        victim.goto(stolen)
+        expect(victim.locator("#tiktok-admin-refused")).to_be_visible()
+        expect(victim).to_have_title(re.compile(r"^Sign-in started in another browser"))
+        assert "sessionid" not in {cookie["name"] for cookie in victim_context.cookies()}
+        victim.goto("/admin/")
+        expect(victim).to_have_url(re.compile(r"/admin/login/\?next=/admin/$"))
+    finally:
+        victim_context.close()
+
+    # The attempt was not spent by the refusal: the attacker's browser (a new tab of it,
+    # without the held-back route) can still finish.
+    own_tab = page.context.new_page()
+    own_tab.goto(stolen)
+    expect_dashboard(own_tab, admin_site, editor)
