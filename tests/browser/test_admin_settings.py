@@ -57,7 +57,8 @@ def test_credentials_saved_in_the_panel_are_used_by_the_next_sign_in(page, admin
 
     # The next sign-in, started by the site (server-issued state + PKCE), then the code
     # TikTok sends back to the callback: every gunicorn worker sees the new credentials.
-    started = requests.get(
+    browser = requests.Session()  # the sign-in is bound to the browser that started it
+    started = browser.get(
         admin_site.url("authorize"), params={"state": "app-1"}, allow_redirects=False, timeout=30
     )
     assert started.status_code == 302, started.text
@@ -68,7 +69,7 @@ def test_credentials_saved_in_the_panel_are_used_by_the_next_sign_in(page, admin
         redirect_uri=admin_site.url("callback"),
         code_challenge=sent["code_challenge"],
     )
-    back = requests.get(
+    back = browser.get(
         admin_site.url("callback"),
         params={"code": code, "scopes": "user.info.basic", "state": sent["state"]},
         allow_redirects=False,
