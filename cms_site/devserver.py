@@ -9,6 +9,7 @@ settings refuse a non-https TikTok endpoint anyway).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from contextlib import ExitStack
@@ -51,6 +52,7 @@ def fake_tiktok_environment(fake_url: str) -> dict[str, str]:
 
 
 def main() -> int:
+    signal.signal(signal.SIGTERM, _exit)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms_site.settings.dev")
     if os.environ["DJANGO_SETTINGS_MODULE"].endswith("production"):
         print("make run is for development; refusing production settings.", file=sys.stderr)
@@ -63,10 +65,31 @@ def main() -> int:
                 os.environ.setdefault(key, value)
             print(banner(fake.base_url), file=sys.stderr, flush=True)
         subprocess.run([*manage, "migrate", "--no-input", "-v", "0"], check=True)
-        try:
-            return subprocess.call([*manage, "runserver", "--noreload", f"{HOST}:{PORT}"])
-        except KeyboardInterrupt:
-            return 0
+        return serve()
+
+
+def serve() -> int:
+    """Run the development server (cms_site/runserver.py) until it stops, or until this
+    process is interrupted or terminated: the server is stopped then too."""
+    server = subprocess.Popen([sys.executable, "-m", "cms_site.runserver", f"{HOST}:{PORT}"])
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _exit(signum: int, _frame: object) -> None:
+    """SIGTERM (``kill``, a process manager) unwinds like Ctrl-C, so the development
+    server and the fake TikTok stop with this process instead of outliving it."""
+    raise SystemExit(128 + signum)
 
 
 if __name__ == "__main__":

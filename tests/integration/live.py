@@ -5,12 +5,17 @@ The site gets a database of its own, because pytest-django's test database is in
 to another process (in-memory SQLite) or is rolled back per test: a SQLite file in a temp
 dir by default, or a fresh PostgreSQL database on the server of ``DATABASE_URL``. A second
 site with other settings can share the first one's (already migrated) database.
+
+``server="devserver"`` serves the site as ``make run`` does (``python -m cms_site.devserver``:
+migrate, then Django's threaded runserver) instead of gunicorn.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -36,8 +41,9 @@ def free_port() -> int:
 class Database:
     """A throwaway database for the site process, and plain SQL to check its rows."""
 
-    def __init__(self, workdir: Path) -> None:
-        server_url = os.environ.get("DATABASE_URL", "")
+    def __init__(self, workdir: Path, *, sqlite: bool = False) -> None:
+        """``sqlite=True``: a SQLite file even when ``DATABASE_URL`` names a server."""
+        server_url = "" if sqlite else os.environ.get("DATABASE_URL", "")
         self.postgres = server_url.startswith(("postgres://", "postgresql://"))
         if self.postgres:
             parts = urlsplit(server_url)
@@ -69,8 +75,12 @@ class Database:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+SERVERS = ("gunicorn", "devserver")
+
+
 class LiveSite:
-    """``gunicorn -c gunicorn.conf.py cms_site.wsgi`` on a free loopback port."""
+    """``gunicorn -c gunicorn.conf.py cms_site.wsgi`` on a free loopback port, or with
+    ``server="devserver"`` the server of ``make run``."""
 
     def __init__(
         self,
@@ -78,8 +88,12 @@ class LiveSite:
         fake_tiktok_url: str,
         *,
         database: Database | None = None,
+        server: str = "gunicorn",
         **tiktok_env: str,
     ) -> None:
+        if server not in SERVERS:
+            raise ValueError(f"server must be one of {SERVERS}, not {server!r}")
+        self.server = server
         self.workdir = workdir
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -105,21 +119,28 @@ class LiveSite:
         self.log_path = workdir / "site.log"
         self.process: subprocess.Popen[bytes] | None = None
 
+    def migrate(self) -> None:
+        """Apply the migrations to the site's database (``start`` does it for an owned one)."""
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
+
     def start(self) -> LiveSite:
         if self._owns_db:
-            subprocess.run(
-                [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-                cwd=ROOT,
-                env=self.env,
-                check=True,
-                capture_output=True,
-            )
-        # The production server configuration, on a free port.
-        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-        gunicorn += ["--bind", f"127.0.0.1:{self.port}", "cms_site.wsgi:application"]
+            self.migrate()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                gunicorn, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                self._command(),
+                cwd=ROOT,
+                env=self._server_env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # The devserver in a session of its own, so stop() reaches its runserver child.
+                start_new_session=self.server == "devserver",
             )
         try:
             self._wait_ready()
@@ -127,6 +148,19 @@ class LiveSite:
             self.stop()  # a site that never came up must not outlive the test run
             raise
         return self
+
+    def _command(self) -> list[str]:
+        if self.server == "devserver":
+            return [sys.executable, "-m", "cms_site.devserver"]
+        # The production server configuration, on a free port.
+        gunicorn = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        return [*gunicorn, "--bind", f"127.0.0.1:{self.port}", "cms_site.wsgi:application"]
+
+    def _server_env(self) -> dict[str, str]:
+        if self.server != "devserver":
+            return self.env
+        # TIKTOK_CLIENT_KEY is set, so the devserver starts no fake TikTok of its own.
+        return {**self.env, "DEV_HOST": "127.0.0.1", "DEV_PORT": str(self.port)}
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -152,6 +186,16 @@ class LiveSite:
         fake_url = self.env["TIKTOK_API_BASE_URL"]
         return LiveSite(workdir, fake_url, database=self.db, **tiktok_env)
 
+    def _signal(self, signum: int) -> None:
+        """Signal gunicorn's master (it stops its workers), or the devserver's whole
+        process group (the devserver and its runserver child)."""
+        assert self.process is not None
+        if self.server != "devserver":
+            self.process.send_signal(signum)
+            return
+        with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+            os.killpg(self.process.pid, signum)
+
     @contextmanager
     def running(self) -> Iterator[LiveSite]:
         """Start the site for the ``with`` block, stop it after."""
@@ -162,11 +206,14 @@ class LiveSite:
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+            self._signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._signal(signal.SIGKILL)
                 self.process.wait()
+        if self.process is not None and self.server == "devserver":
+            self._signal(signal.SIGKILL)  # its runserver child, should it outlive the parent
+            self.process = None  # its group id may be reused: never signal it again
         if self._owns_db:
             self.db.drop()

@@ -37,6 +37,9 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     """wsgiref's server, one daemon thread per request (a slow fault must not block others)."""
 
     daemon_threads = True
+    # socketserver's backlog of 5 drops connections of a burst (a site exchanging 32 codes
+    # at once): the client's connect then times out, which the real TikTok never causes.
+    request_queue_size = 128
     close_grace = 2.0  # seconds server_close() waits for requests still being answered
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
