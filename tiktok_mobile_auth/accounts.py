@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, Group
@@ -32,13 +33,16 @@ _CREATE_ATTEMPTS = 3
 @dataclass(frozen=True)
 class SignIn:
     """Who signs in. ``profile_changed``: ``account`` holds a newer TikTok profile than the
-    database, saved when the sign-in commits (sessions.py), under the link's lock."""
+    database; it is saved, and ``keep_tokens`` called, when the sign-in commits (sessions.py),
+    under the link's lock."""
 
     user: AbstractBaseUser
     account: TikTokAccount
     role: str
     created: bool
     profile_changed: bool = False
+    # What to store for the account when the sign-in commits (the flows' STORE_TOKENS grant).
+    keep_tokens: Callable[[TikTokAccount], object] | None = field(default=None, repr=False)
 
 
 def get_adapter(config: TikTokConfig) -> DefaultAccountAdapter:

@@ -16,6 +16,8 @@ Every access token obtained from TikTok here is recorded (:mod:`.minted`); with
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.views.decorators.debug import sensitive_variables
 
 from . import accounts, attempts, authorize, minted, tiktok_tokens
@@ -79,9 +81,12 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> accoun
             "obtained for."
         )
     signed_in = accounts.sign_in(profile, scopes=granted, config=config)
-    # STORE_TOKENS: the grant our callback obtained for this token now has its account.
-    tiktok_tokens.claim_stashed(access_token, signed_in.account, config)
-    return signed_in
+    # STORE_TOKENS: the grant our callback obtained for this token now has its account; kept
+    # when the sign-in commits, under the link's lock (sessions.py).
+    return replace(
+        signed_in,
+        keep_tokens=lambda account: tiktok_tokens.claim_stashed(access_token, account, config),
+    )
 
 
 @sensitive_variables("code", "code_verifier", "grant")
@@ -118,8 +123,10 @@ def sign_in_with_grant(grant: TokenGrant, config: TikTokConfig) -> accounts.Sign
     if profile.open_id != grant.open_id:
         raise IdentityMismatch()
     signed_in = accounts.sign_in(profile, scopes=grant.scopes, config=config)
-    tiktok_tokens.save_grant(signed_in.account, grant, config)  # only with STORE_TOKENS
-    return signed_in
+    # Only with STORE_TOKENS; kept when the sign-in commits, under the link's lock.
+    return replace(
+        signed_in, keep_tokens=lambda account: tiktok_tokens.save_grant(account, grant, config)
+    )
 
 
 def require(config: TikTokConfig, *keys: str) -> None:

@@ -9,7 +9,8 @@ A successful sign-in (connect, or the Wagtail admin's) ends in one transaction:
    ``account_blocked``); one that comes while this transaction runs waits for it, then ends
    the session it started (it revokes every family of the user).
 2. The profile snapshot is saved when TikTok's copy changed, by ``UPDATE`` only: a link a
-   disconnect removed is never inserted again.
+   disconnect removed is never inserted again. With ``STORE_TOKENS``, the TikTok grant is
+   stored for the account (a stored grant never outlives its link).
 3. The sign-in record (a ``SignInEvent``) is written.
 4. For apps, a refresh-token family starts, with its first JWT pair (:mod:`.tokens`).
 
@@ -92,6 +93,8 @@ def _lock_link(signed_in: SignIn) -> None:
         raise AccountBlocked(union_id=account.union_id)
     if signed_in.profile_changed:
         account.save(force_update=True)
+    if signed_in.keep_tokens is not None:
+        signed_in.keep_tokens(account)
 
 
 def _record_success(signed_in: SignIn, flow: str, request: HttpRequest) -> None:

@@ -8,7 +8,8 @@ the account is unlinked.
 **When a grant is saved.** Whenever this server itself obtains a grant for an account:
 
 - the code flow of ``connect`` (native SDK code + verifier) and the Wagtail admin sign-in:
-  right after the sign-in, in :func:`flows.sign_in_with_grant`;
+  when the sign-in commits (:mod:`.sessions`, under the link's lock, so a grant is never
+  stored for a link a concurrent disconnect removed);
 - the browser flow (GET callback, then ``connect`` with the access token): the callback does
   not know the account yet, so it stashes the whole grant, encrypted, next to the minted
   record of its access token (``MintedToken.grant_encrypted``, or a cache entry when the

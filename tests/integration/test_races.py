@@ -14,6 +14,7 @@ transaction takes the database's one write lock in turn), so they need PostgreSQ
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from .live import ROOT, LiveSite
 pytestmark = pytest.mark.integration
 
 CONNECTS = 24
+ANDROID = "https://app.example.com/tiktok/android"
 MANAGE = (sys.executable, "manage.py")
 
 
@@ -39,6 +41,18 @@ def race_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
     site = live_site.sibling(
         tmp_path_factory.mktemp("races"),
         TIKTOK_ACCESS_TOKEN_POLICY="any",
+        **{f"TIKTOK_THROTTLE_{scope}": "off" for scope in ("CONNECT", "REFRESH", "DISCONNECT")},
+    )
+    with site.running():
+        yield site
+
+
+@pytest.fixture(scope="module")
+def token_race_site(race_site, tmp_path_factory) -> Iterator[LiveSite]:
+    """The same, keeping TikTok grants (STORE_TOKENS), which sign-ins store for the link."""
+    site = race_site.sibling(
+        tmp_path_factory.mktemp("token-races"),
+        TIKTOK_STORE_TOKENS="true",
         **{f"TIKTOK_THROTTLE_{scope}": "off" for scope in ("CONNECT", "REFRESH", "DISCONNECT")},
     )
     with site.running():
@@ -76,6 +90,15 @@ class Person:
         return lambda: requests.post(
             self.site.url("connect"), json={"access_token": token}, timeout=60
         )
+
+    def code_job(self) -> Callable[[], requests.Response]:
+        """connect with a code and its PKCE verifier (the grant is then kept, with
+        STORE_TOKENS)."""
+        verifier = secrets.token_urlsafe(48)
+        challenge = hashlib.sha256(verifier.encode()).hexdigest()
+        code = self.fake.mint_code(self.open_id, redirect_uri=ANDROID, code_challenge=challenge)
+        body = {"code": code, "code_verifier": verifier, "redirect_uri": ANDROID}
+        return lambda: requests.post(self.site.url("connect"), json=body, timeout=60)
 
     def sign_in(self) -> dict:
         response = self.connect_job()()
@@ -184,6 +207,35 @@ def test_a_disconnect_racing_sign_ins_leaves_no_session_of_the_unlinked_user(
     for answer in answers:
         if answer.status_code == 200 and answer.json()["user"]["id"] == old_user:
             assert refresh(race_site, answer.json()["refresh"]).status_code == 401
+
+
+def test_a_disconnect_racing_code_sign_ins_keeps_no_grant_of_the_unlinked_user(
+    token_race_site, fake, postgres
+):
+    person = Person(token_race_site, fake)
+    first = person.code_job()()
+    assert first.status_code == 200, first.text
+    session = first.json()
+    connects = [person.code_job() for _ in range(CONNECTS)]
+    disconnect = lambda: requests.post(  # noqa: E731
+        token_race_site.url("disconnect"),
+        headers={"Authorization": f"Bearer {session['jwt']}"},
+        timeout=60,
+    )
+    *answers, disconnected = at_once(*connects, disconnect)
+    assert disconnected.status_code == 204
+    # The disconnect revokes the grant at TikTok, which kills the user's other tokens there:
+    # a sign-in whose user info came after that is refused by TikTok (401).
+    codes = {a.json()["error"]["details"]["code"] for a in answers if a.status_code != 200}
+    assert codes <= {"sign_in_interrupted", "tiktok_token_invalid"}, codes
+    # Every stored grant belongs to a link that still exists, and none to the unlinked user.
+    grants = token_race_site.db.rows(
+        "SELECT a.user_id FROM tiktok_mobile_auth_tiktoktokens t "
+        "JOIN tiktok_mobile_auth_tiktokaccount a ON a.id = t.account_id WHERE a.union_id = ?",
+        person.union_id,
+    )
+    assert session["user"]["id"] not in {owner for (owner,) in grants}
+    assert live_families(token_race_site, session["user"]["id"]) == 0
 
 
 def test_a_disconnect_racing_refreshes_leaves_no_refreshed_token_alive(race_site, fake, postgres):
