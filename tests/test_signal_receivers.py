@@ -101,3 +101,17 @@ def test_a_refused_sign_in_records_nothing_as_success(api, tiktok):
     assert outcomes == [("success", "signed_up"), ("failure", "account_blocked")]
     assert RefreshTokenFamily.objects.count() == 1
     assert TikTokAccount.objects.count() == 1
+
+
+def test_a_hosts_atomic_requests_do_not_wrap_the_sign_in(api, tiktok, receiver, monkeypatch):
+    """A host with ATOMIC_REQUESTS still gets signed_in after the commit, outside any
+    transaction: the plugin's views opt out of the request-wide transaction."""
+    monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
+    seen = []
+
+    def host(sender, **_):
+        seen.append(connection.in_atomic_block)
+
+    receiver(host)
+    assert connect_alice(api, tiktok).status_code == 200
+    assert seen == [False]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -37,6 +38,9 @@ class JSONOnly(DefaultContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+# Never inside a host's ATOMIC_REQUESTS transaction: the plugin decides its own (a sign-in
+# commits before the signed_in signal is sent; a throttle count must not be rolled back).
+@method_decorator(transaction.non_atomic_requests, name="dispatch")
 @method_decorator(never_cache, name="dispatch")
 @method_decorator(answers_outages, name="dispatch")  # the configuration read below included
 @method_decorator(one_config_per_request, name="dispatch")
