@@ -13,8 +13,11 @@ busy timeout and ``BEGIN IMMEDIATE`` (cms_site/settings/base.py), some answered 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import signal
 import sqlite3
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +26,7 @@ from typing import Any
 import pytest
 import requests
 
-from .live import Database, LiveSite
+from .live import Database, LiveSite, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -53,6 +56,13 @@ def migrated_sqlite(fake_tiktok, tmp_path_factory) -> Path:
     return database.path
 
 
+def copied_database(migrated: Path, workdir: Path) -> Database:
+    database = Database(workdir, sqlite=True)
+    with sqlite3.connect(migrated) as source, sqlite3.connect(database.path) as copy:
+        source.backup(copy)
+    return database
+
+
 @pytest.fixture(scope="module", params=list(SERVERS))
 def sqlite_site(
     request, fake_tiktok, migrated_sqlite, tmp_path_factory
@@ -60,9 +70,7 @@ def sqlite_site(
     """(the server configuration's name, its site on a copy of the migrated file)."""
     server, server_env, _banner = SERVERS[request.param]
     workdir = tmp_path_factory.mktemp(f"sqlite-{request.param}")
-    database = Database(workdir, sqlite=True)
-    with sqlite3.connect(migrated_sqlite) as source, sqlite3.connect(database.path) as copy:
-        source.backup(copy)
+    database = copied_database(migrated_sqlite, workdir)
     site = LiveSite(
         workdir,
         fake_tiktok.base_url,
@@ -156,3 +164,43 @@ def test_32_parallel_first_sign_ins_then_32_returning_ones_all_succeed(sqlite_si
     assert sorted(answer["user"]["id"] for answer in returning) == sorted(
         answer["user"]["id"] for answer in first
     )
+
+
+def live_members(group: int) -> list[int]:
+    """The pids of the processes of process group ``group`` that are not zombies."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # the process ended while we looked
+        # "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after it.
+        state, _ppid, pgrp = text.rpartition(")")[2].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_make_run_stops_its_server_and_fake_tiktok_when_terminated(
+    fake_tiktok, migrated_sqlite, tmp_path
+):
+    # No TikTok credentials, as for a newcomer: make run's server starts its own fake too.
+    site = LiveSite(
+        tmp_path,
+        fake_tiktok.base_url,
+        database=copied_database(migrated_sqlite, tmp_path),
+        server="devserver",
+        TIKTOK_CLIENT_KEY="",
+        FAKE_TIKTOK_PORT=str(free_port()),
+        **SITE_ENV,
+    )
+    with site.running():
+        assert "NO TIKTOK CREDENTIALS CONFIGURED" in site.log()
+        group = site.process.pid  # its own session: the devserver leads the group
+        assert len(live_members(group)) >= 3  # the devserver, runserver, the fake TikTok
+        os.kill(site.process.pid, signal.SIGTERM)  # the devserver alone, as `kill` would
+        site.process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while live_members(group) and time.monotonic() < deadline:
+            time.sleep(0.1)  # polling for the children to exit, not a timing assumption
+        assert live_members(group) == []
