@@ -17,8 +17,6 @@ from tiktok_mobile_auth.api.schema_settings import (
 
 from ..sqlite import ensure_directory, sqlite_options
 
-from ..sqlite import ensure_directory, sqlite_options
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -92,17 +90,6 @@ WSGI_APPLICATION = "cms_site.wsgi.application"
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL, BEGIN IMMEDIATE and a 20 s busy timeout, so parallel sign-ins wait for the one
-    # writer instead of failing (cms_site/sqlite.py); options given in DATABASE_URL win.
-    DATABASES["default"]["OPTIONS"] = {
-        **sqlite_options(env),
-        **DATABASES["default"].get("OPTIONS", {}),
-    }
-    # Here, because every entry point reads the settings first: `make run`, `manage.py
-    # migrate` and gunicorn on a fresh clone, where var/ does not exist yet (SQLite creates
-    # a missing file, not its directory: "unable to open database file").
-    ensure_directory(DATABASES["default"]["NAME"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL, BEGIN IMMEDIATE and a 20 s busy timeout, so parallel sign-ins wait for the one
     # writer instead of failing (cms_site/sqlite.py); options given in DATABASE_URL win.
