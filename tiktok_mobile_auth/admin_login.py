@@ -20,6 +20,7 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,13 +28,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 
-from . import browser_binding, flows, signals
+from . import browser_binding, flows, sessions
 from .api.errors import answers_outages
 from .api.throttles import throttled_response
 from .attempts import Attempt
 from .conf import BASIC_SCOPE, TikTokConfig, get_config, one_config_per_request
 from .exceptions import SignInError
-from .models import TikTokAccount
 from .tiktok import TikTokError, parse_scopes
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def _page(request: HttpRequest, status: int, title: str, message: str) -> HttpRe
     return response
 
 
+@transaction.non_atomic_requests  # the plugin decides its own transactions (sessions.py)
 @never_cache
 @answers_outages
 @one_config_per_request
@@ -124,21 +125,15 @@ def finish(request: HttpRequest, attempt: Attempt, config: TikTokConfig) -> Http
             "Your TikTok account does not have access to the CMS admin. "
             "Ask an administrator to make you an editor.",
         )
+    try:
+        sessions.record_admin_sign_in(signed_in, request)
+    except SignInError as err:  # blocked or unlinked meanwhile (sessions.py)
+        _refused(request, err.code, err.union_id)
+        return _page(request, 403, "Sign-in refused", err.message)
     login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
-    signals.signed_in.send(
-        TikTokAccount,
-        account=signed_in.account,
-        user=user,
-        created=signed_in.created,
-        flow=PURPOSE,
-        request=request,
-    )
     logger.info("TikTok admin sign-in: user %s logged in.", user.pk)
     return HttpResponseRedirect(safe_next(request, attempt.app_state))
 
 
 def _refused(request: HttpRequest, code: str, union_id: str | None) -> None:
-    if union_id:
-        signals.sign_in_failed.send(
-            TikTokAccount, code=code, union_id=union_id, flow=PURPOSE, request=request
-        )
+    sessions.record_refusal(code, union_id, flow=PURPOSE, request=request)

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -118,6 +119,7 @@ def _valid_app_state(state: str) -> bool:
 # csrf_exempt: the views only act on GET; without it CsrfViewMiddleware would answer a POST
 # with its HTML 403 page before the view could give the 405 envelope.
 @csrf_exempt
+@transaction.non_atomic_requests  # the plugin decides its own transactions (sessions.py)
 @never_cache
 @answers_outages
 @one_config_per_request
@@ -146,6 +148,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@transaction.non_atomic_requests  # the plugin decides its own transactions (sessions.py)
 @never_cache
 @answers_outages
 @one_config_per_request
