@@ -159,8 +159,9 @@ def test_a_stashed_grant_of_another_open_id_is_not_stored(account, store_tokens,
     stashed = grant(access_token="act.bob", open_id="open-bob")
     minted.record(stashed, config)
     tiktok_tokens.stash_grant(stashed, config)
-    assert tiktok_tokens.claim_stashed("act.bob", account, config) is False
+    assert tiktok_tokens.take_stashed("act.bob", account.open_id, config) is None
     assert not TikTokTokens.objects.exists()
+    assert tiktok_tokens._take_stash("act.bob", config) is None  # spent all the same
 
 
 def test_store_tokens_off_stashes_nothing(client, tiktok, settings):

@@ -81,11 +81,17 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> accoun
             "obtained for."
         )
     signed_in = accounts.sign_in(profile, scopes=granted, config=config)
-    # STORE_TOKENS: the grant our callback obtained for this token now has its account; kept
+    # STORE_TOKENS: the grant our callback obtained for this token now has its account. Taken
+    # here (it may be in the cache: no network wait inside the sign-in's transaction), kept
     # when the sign-in commits, under the link's lock (sessions.py).
+    stashed = tiktok_tokens.take_stashed(access_token, profile.open_id, config)
+    if stashed is None:
+        return signed_in
     return replace(
         signed_in,
-        keep_tokens=lambda account: tiktok_tokens.claim_stashed(access_token, account, config),
+        keep_tokens=lambda account: tiktok_tokens.save_grant(
+            account, stashed.grant, config, received_at=stashed.received_at
+        ),
     )
 
 

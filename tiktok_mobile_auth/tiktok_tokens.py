@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -105,6 +106,14 @@ def save_grant(
     )
 
 
+@dataclass(frozen=True)
+class StashedGrant:
+    """A grant the callback obtained, and when it was received."""
+
+    grant: TokenGrant = field(repr=False)
+    received_at: datetime
+
+
 def _stash_key(token_hash: str) -> str:
     return f"{storage.CACHE_PREFIX}grant:{token_hash}"
 
@@ -151,24 +160,23 @@ def _take_stash(access_token: str, config: TikTokConfig) -> str | None:
 
 
 @sensitive_variables("access_token", "payload", "values")
-def claim_stashed(access_token: str, account: TikTokAccount, config: TikTokConfig) -> bool:
-    """Store the grant the callback stashed for ``access_token`` on ``account``.
-
-    True when there was one for this account's ``open_id`` (it is then spent).
-    """
+def take_stashed(access_token: str, open_id: str, config: TikTokConfig) -> StashedGrant | None:
+    """The grant the callback stashed for ``access_token``, if it was issued for
+    ``open_id``; spent either way. Taken before the sign-in's transaction (it may read the
+    cache), stored by :func:`save_grant` in it."""
     if not config.store_tokens:
-        return False
+        return None
     payload = _take_stash(access_token, config)
     if payload is None:
-        return False
+        return None
     try:
         values = json.loads(crypto.decrypt(payload))
     except crypto.DecryptionFailed:
         logger.warning("A stashed TikTok grant cannot be decrypted; not stored.")
-        return False
-    if values["open_id"] != account.open_id:
+        return None
+    if values["open_id"] != open_id:
         logger.warning("A stashed TikTok grant belongs to another open_id; not stored.")
-        return False
+        return None
     grant = TokenGrant(
         values["access_token"],
         open_id=values["open_id"],
@@ -177,9 +185,7 @@ def claim_stashed(access_token: str, account: TikTokAccount, config: TikTokConfi
         refresh_token=values["refresh_token"],
         refresh_expires_in=values["refresh_expires_in"],
     )
-    received_at = datetime.fromtimestamp(values["received_at"], tz=UTC)
-    save_grant(account, grant, config, received_at=received_at)
-    return True
+    return StashedGrant(grant, datetime.fromtimestamp(values["received_at"], tz=UTC))
 
 
 def forget(account: TikTokAccount) -> None:
