@@ -36,12 +36,13 @@ ANDROID = "https://app.example.com/tiktok/android"
 MANAGE = (sys.executable, "manage.py")
 
 
+UNTHROTTLED = {f"TIKTOK_THROTTLE_{scope}": "off" for scope in ("CONNECT", "REFRESH", "DISCONNECT")}
+
+
 @pytest.fixture(scope="module")
 def race_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
     site = live_site.sibling(
-        tmp_path_factory.mktemp("races"),
-        TIKTOK_ACCESS_TOKEN_POLICY="any",
-        **{f"TIKTOK_THROTTLE_{scope}": "off" for scope in ("CONNECT", "REFRESH", "DISCONNECT")},
+        tmp_path_factory.mktemp("races"), TIKTOK_ACCESS_TOKEN_POLICY="any", **UNTHROTTLED
     )
     with site.running():
         yield site
@@ -51,9 +52,7 @@ def race_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
 def token_race_site(race_site, tmp_path_factory) -> Iterator[LiveSite]:
     """The same, keeping TikTok grants (STORE_TOKENS), which sign-ins store for the link."""
     site = race_site.sibling(
-        tmp_path_factory.mktemp("token-races"),
-        TIKTOK_STORE_TOKENS="true",
-        **{f"TIKTOK_THROTTLE_{scope}": "off" for scope in ("CONNECT", "REFRESH", "DISCONNECT")},
+        tmp_path_factory.mktemp("token-races"), TIKTOK_STORE_TOKENS="true", **UNTHROTTLED
     )
     with site.running():
         yield site
