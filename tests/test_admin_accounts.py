@@ -87,7 +87,7 @@ def test_blocking_revokes_refresh_tokens_and_is_audit_logged(admin_client, api):
     assert account.user.is_active is False
     assert not RefreshTokenFamily.objects.filter(revoked_at__isnull=True).exists()
     refused = api.post(f"{BASE}/token/refresh", {"refresh": pair["refresh"]}, format="json")
-    assert refused.status_code == 401  # the session was revoked with the block
+    assert refused.status_code == 403  # blocked (and its session revoked: see below)
     entry = ModelLogEntry.objects.get(action="tiktok_mobile_auth.account.edit")
     assert entry.data["values"] == {"blocked": True}
     assert entry.user.username == "root"

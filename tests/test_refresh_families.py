@@ -138,7 +138,8 @@ def test_blocking_revokes_every_session_for_good(api, tiktok):
     user = User.objects.get()
     accounts.set_blocked(user, True)
     blocked = refresh(api, phone["refresh"])
-    assert blocked.status_code == 401  # the session is gone, whatever the account's state
+    assert blocked.status_code == 403
+    assert error_of(blocked)["details"]["code"] == "account_blocked"
     assert set(RefreshTokenFamily.objects.values_list("revoke_reason", flat=True)) == {"blocked"}
     assert me(api, tablet["jwt"]).status_code == 403
     accounts.set_blocked(user, False)

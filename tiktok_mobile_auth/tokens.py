@@ -148,10 +148,10 @@ def _refuse(token: SessionRefreshToken) -> None:
     )
     if family is None:  # the user was deleted (families go with it)
         raise RefreshRefused("The account behind this refresh token no longer exists.")
+    if not family.user.is_active:  # told first: the app can say why
+        raise AccountBlocked()
     if family.revoked_at is not None:
         raise RefreshRefused()
-    if not family.user.is_active:
-        raise AccountBlocked()
     if _within_grace(family, _jti(token)):
         raise RefreshRefused()  # a retry of the last refresh: refused, the family lives on
     _revoke_family(family.pk, REVOKED_BY_REUSE)

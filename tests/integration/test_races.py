@@ -63,6 +63,9 @@ def postgres(race_site) -> None:
     require_service("PostgreSQL (DATABASE_URL)", race_site.db.postgres)
 
 
+on_postgres = pytest.mark.postgres  # and so left to the services pass of CI
+
+
 def at_once(*jobs: Callable[[], Any]) -> list[Any]:
     """Run every job in its own thread, released together; their results in order."""
     barrier = threading.Barrier(len(jobs), timeout=30)
@@ -153,6 +156,7 @@ class Admin:
         return self.post(f"/admin/tiktok_accounts/edit/{account_id}/", data)
 
 
+@on_postgres
 def test_blocking_ends_every_session_even_those_issued_during_the_block(race_site, fake, postgres):
     person = Person(race_site, fake)
     user_id = person.sign_in()["user"]["id"]
@@ -174,6 +178,7 @@ def test_blocking_ends_every_session_even_those_issued_during_the_block(race_sit
     assert person.sign_in()["user"]["id"] == user_id  # signing in again works
 
 
+@on_postgres
 def test_a_disconnect_racing_sign_ins_leaves_no_session_of_the_unlinked_user(
     race_site, fake, postgres
 ):
@@ -208,6 +213,7 @@ def test_a_disconnect_racing_sign_ins_leaves_no_session_of_the_unlinked_user(
             assert refresh(race_site, answer.json()["refresh"]).status_code == 401
 
 
+@on_postgres
 def test_a_disconnect_racing_code_sign_ins_keeps_no_grant_of_the_unlinked_user(
     token_race_site, fake, postgres
 ):
@@ -237,6 +243,7 @@ def test_a_disconnect_racing_code_sign_ins_keeps_no_grant_of_the_unlinked_user(
     assert live_families(token_race_site, session["user"]["id"]) == 0
 
 
+@on_postgres
 def test_a_disconnect_racing_refreshes_leaves_no_refreshed_token_alive(race_site, fake, postgres):
     person = Person(race_site, fake)
     sessions = [person.sign_in() for _ in range(8)]  # eight devices
