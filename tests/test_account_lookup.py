@@ -1,4 +1,5 @@
-"""The precompiled returning-user lookup loads exactly what the ORM would, in one query."""
+"""The precompiled returning-user lookup loads exactly what the ORM would, in one query; the
+sign-in's lock of the link."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from datetime import datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection, transaction
 
 from tiktok_mobile_auth import account_lookup
 from tiktok_mobile_auth.models import TikTokAccount
+
+from .conftest import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +78,36 @@ def test_the_role_follows_the_named_editors_group(alice):
 
 def test_a_union_id_with_sql_in_it_is_a_parameter_not_sql(alice):
     assert account_lookup.find("x' OR '1'='1", "Editors") is None
+
+
+def test_the_lock_reads_whether_the_user_is_active_or_the_link_is_gone(alice):
+    with transaction.atomic():
+        assert account_lookup.lock(alice) is False  # alice's user is inactive here
+    User.objects.filter(pk=alice.user_id).update(is_active=True)
+    with transaction.atomic():
+        assert account_lookup.lock(alice) is True
+    TikTokAccount.objects.filter(pk=alice.pk).delete()
+    with transaction.atomic():
+        assert account_lookup.lock(alice) is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_lock_holds_the_users_row_until_the_transaction_ends(alice):
+    """What makes a block wait for a sign-in being completed (sessions.py)."""
+    require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    import psycopg
+
+    settings = connection.settings_dict
+    dsn = f"host={settings['HOST']} port={settings['PORT']} dbname={settings['NAME']} "
+    dsn += f"user={settings['USER']}"
+    with transaction.atomic():
+        account_lookup.lock(alice)
+        with psycopg.connect(dsn, autocommit=True) as other:
+            other.execute("SET lock_timeout = '300ms'")
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(
+                    "UPDATE auth_user SET is_active = false WHERE id = %s", (alice.user_id,)
+                )
+    with psycopg.connect(dsn, autocommit=True) as other:  # released at the commit
+        other.execute("UPDATE auth_user SET is_active = false WHERE id = %s", (alice.user_id,))

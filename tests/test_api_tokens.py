@@ -30,7 +30,7 @@ def test_connect_starts_a_family_that_stores_no_token(signed_in):
     user = User.objects.get()
     assert refresh_token["user_id"] == access["user_id"] == str(user.pk)
     family = RefreshTokenFamily.objects.get()
-    assert refresh_token["fam"] == family.pk
+    assert refresh_token["fam"] == family.pk.hex
     assert (family.user, family.current_jti) == (user, refresh_token["jti"])
     assert family.expires_at.timestamp() == refresh_token["exp"]
     assert family.revoked_at is None

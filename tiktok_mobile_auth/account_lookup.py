@@ -1,4 +1,5 @@
-"""The returning user's lookup: a TikTok account, its user and role, in one precompiled query.
+"""The returning user's lookup (a TikTok account, its user and role) and the sign-in's lock of
+that link, each in one precompiled query.
 
 This is the hot path of every sign-in. Built with the ORM at each call, the query
 (``select_related("user")`` plus the editors-group ``Exists``) spent about 1 ms of CPU being
@@ -89,3 +90,35 @@ def find(union_id: str, editor_group: str) -> TikTokAccount | None:
     account.user = user_model.from_db(alias, compiled.user_fields, values[split:end])
     account.user_is_editor = bool(values[end])
     return account
+
+
+# Stands for the account's id while the lock's query is compiled.
+_ACCOUNT_ID = -4711
+
+
+@functools.lru_cache(maxsize=16)
+def _compile_lock(alias: str, user_model_label: str) -> tuple[str, tuple[Any, ...], int]:
+    # Compiled in the caller's transaction: Django refuses select_for_update outside one.
+    queryset = (
+        TikTokAccount.objects.using(alias)
+        .select_for_update(no_key=True)
+        .filter(pk=_ACCOUNT_ID)
+        .values_list("user__is_active")
+    )
+    sql, params = queryset.query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params), list(params).index(_ACCOUNT_ID)
+
+
+def lock(account: TikTokAccount) -> bool | None:
+    """Lock ``account``'s row and its user's until the transaction ends (``FOR NO KEY
+    UPDATE``; SQLite's ``BEGIN IMMEDIATE`` has locked the database already) and return
+    whether the user is active, or None when the account is gone. The same precompiled way
+    as :func:`find`: the ORM writes the SQL once per process."""
+    alias = router.db_for_write(TikTokAccount)
+    sql, params, at = _compile_lock(alias, get_user_model()._meta.label)
+    values = list(params)
+    values[at] = account.pk
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, values)
+        row = cursor.fetchone()
+    return None if row is None else bool(row[0])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -287,6 +289,9 @@ class RefreshTokenFamily(models.Model):
     Logout, blocking and disconnect revoke families too.
     """
 
+    # Chosen here, not by the database: the first refresh token carries it, so the row can be
+    # inserted without reading an id back (in one round trip with the sign-in's record).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tiktok_token_families"
     )

@@ -61,7 +61,7 @@ def one_round_trip(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
 
 
 def insert_without_returning(row: models.Model) -> None:
-    """INSERT ``row`` without reading its new id back (``row.pk`` stays None).
+    """INSERT ``row`` without reading its new id back (an automatic ``row.pk`` stays None).
 
     ``Model.save()`` reads the id back (``RETURNING``), which ends a pipeline's round trip:
     inside :func:`one_round_trip` this insert waits for nothing. Only for rows nobody reads
@@ -70,5 +70,10 @@ def insert_without_returning(row: models.Model) -> None:
     It uses ``QuerySet._insert``, the ORM's own insert under ``save()`` and ``bulk_create()``
     (not public API: check it on Django upgrades; ``tests/test_round_trips.py`` does)."""
     model = type(row)
-    fields = [field for field in model._meta.local_concrete_fields if not field.primary_key]
+    # The primary key too when the row has one already (a UUID chosen by the caller).
+    fields = [
+        field
+        for field in model._meta.local_concrete_fields
+        if not (field.primary_key and getattr(row, field.attname) is None)
+    ]
     model._base_manager._insert([row], fields=fields)

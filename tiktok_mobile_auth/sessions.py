@@ -28,7 +28,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
-from . import signals, tokens
+from . import account_lookup, signals, tokens
 from .accounts import SignIn
 from .client_ip import client_ip
 from .exceptions import AccountBlocked, SignInInterrupted
@@ -85,8 +85,7 @@ def record_refusal(code: str, union_id: str | None, *, flow: str, request: HttpR
 
 def _lock_link(signed_in: SignIn) -> None:
     account = signed_in.account
-    rows = TikTokAccount.objects.select_for_update(no_key=True).filter(pk=account.pk)
-    active = rows.values_list("user__is_active", flat=True).first()
+    active = account_lookup.lock(account)
     if active is None:  # unlinked (disconnect, or the admin's unlink) since it was read
         raise SignInInterrupted(union_id=account.union_id)
     if not active:

@@ -23,6 +23,7 @@ not used; tokens are signed and verified with SimpleJWT's ``Token`` and its sett
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from . import signals
 from .exceptions import AccountBlocked, SignInError
 from .models import RefreshTokenFamily
+from .round_trips import insert_without_returning
 
 logger = logging.getLogger(__name__)
 
@@ -81,13 +83,14 @@ def start_family(user: AbstractBaseUser) -> dict[str, str]:
     The caller decides in which transaction (sessions.py: with the user locked, so that a
     concurrent block revokes this family too)."""
     refresh = SessionRefreshToken.for_user(user)
-    family = RefreshTokenFamily.objects.create(
+    family = RefreshTokenFamily(
         user=user,
         current_jti=_jti(refresh),
         created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    refresh[FAMILY_CLAIM] = family.pk
+    insert_without_returning(family)  # its id is ours: nothing to read back
+    refresh[FAMILY_CLAIM] = family.pk.hex
     return _pair(refresh)
 
 
@@ -97,8 +100,10 @@ def _decode(raw_refresh: str) -> SessionRefreshToken:
         token = SessionRefreshToken(raw_refresh)  # checks signature, expiry and type
     except TokenError as err:
         raise RefreshRefused() from err
-    if not isinstance(token.get(FAMILY_CLAIM), int):  # not issued in a family: not ours
-        raise RefreshRefused()
+    try:
+        uuid.UUID(hex=token.get(FAMILY_CLAIM))
+    except (TypeError, ValueError) as err:  # not issued in a family: not ours
+        raise RefreshRefused() from err
     return token
 
 
