@@ -73,9 +73,7 @@ class SignInInterrupted(SignInError):
     after a disconnect does."""
 
     code = "sign_in_interrupted"
-    default_message = (
-        "This TikTok account was disconnected while signing in. Please sign in again."
-    )
+    default_message = "This TikTok account was disconnected while signing in. Please sign in again."
 
 
 class RedirectUriNotAllowed(SignInError):
