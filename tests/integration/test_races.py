@@ -118,6 +118,12 @@ def refresh(site: LiveSite, token: str) -> requests.Response:
     return requests.post(site.url("token/refresh"), json={"refresh": token}, timeout=60)
 
 
+def disconnect_job(site: LiveSite, jwt: str) -> Callable[[], requests.Response]:
+    return lambda: requests.post(
+        site.url("disconnect"), headers={"Authorization": f"Bearer {jwt}"}, timeout=60
+    )
+
+
 def live_families(site: LiveSite, user_id: int) -> int:
     [(count,)] = site.db.rows(
         "SELECT count(*) FROM tiktok_mobile_auth_refreshtokenfamily "
@@ -186,11 +192,7 @@ def test_a_disconnect_racing_sign_ins_leaves_no_session_of_the_unlinked_user(
     session = person.sign_in()
     old_user = session["user"]["id"]
     connects = [person.connect_job() for _ in range(CONNECTS)]
-    disconnect = lambda: requests.post(  # noqa: E731
-        race_site.url("disconnect"),
-        headers={"Authorization": f"Bearer {session['jwt']}"},
-        timeout=60,
-    )
+    disconnect = disconnect_job(race_site, session["jwt"])
     *answers, disconnected = at_once(*connects, disconnect)
     assert disconnected.status_code == 204
     codes = {answer.status_code for answer in answers}
@@ -222,11 +224,7 @@ def test_a_disconnect_racing_code_sign_ins_keeps_no_grant_of_the_unlinked_user(
     assert first.status_code == 200, first.text
     session = first.json()
     connects = [person.code_job() for _ in range(CONNECTS)]
-    disconnect = lambda: requests.post(  # noqa: E731
-        token_race_site.url("disconnect"),
-        headers={"Authorization": f"Bearer {session['jwt']}"},
-        timeout=60,
-    )
+    disconnect = disconnect_job(token_race_site, session["jwt"])
     *answers, disconnected = at_once(*connects, disconnect)
     assert disconnected.status_code == 204
     # The disconnect revokes the grant at TikTok, which kills the user's other tokens there:
@@ -249,11 +247,7 @@ def test_a_disconnect_racing_refreshes_leaves_no_refreshed_token_alive(race_site
     sessions = [person.sign_in() for _ in range(8)]  # eight devices
     user_id = sessions[0]["user"]["id"]
     refreshes = [lambda token=s["refresh"]: refresh(race_site, token) for s in sessions]
-    disconnect = lambda: requests.post(  # noqa: E731
-        race_site.url("disconnect"),
-        headers={"Authorization": f"Bearer {sessions[0]['jwt']}"},
-        timeout=60,
-    )
+    disconnect = disconnect_job(race_site, sessions[0]["jwt"])
     *answers, disconnected = at_once(*refreshes, disconnect)
     assert disconnected.status_code == 204
     assert {answer.status_code for answer in answers} <= {200, 401}
