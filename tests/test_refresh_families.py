@@ -157,11 +157,16 @@ def test_a_user_deactivated_outside_the_plugin_cannot_refresh(api, tiktok):
     assert RefreshTokenFamily.objects.get().revoked_at is None  # not taken for a reuse
 
 
-def test_a_refresh_token_signed_without_a_family_is_refused(api, tiktok):
+@pytest.mark.parametrize("family", [None, 42, "not-a-uuid", ["x"]])
+def test_a_refresh_token_signed_without_a_family_is_refused(api, tiktok, family):
     from rest_framework_simplejwt.tokens import RefreshToken
 
     sign_in(api, tiktok)
-    forged_shape = str(RefreshToken.for_user(User.objects.get()))  # our key, no family
-    response = refresh(api, forged_shape)
-    assert response.status_code == 401
-    assert error_of(response)["details"]["code"] == "refresh_token_invalid"
+    token = RefreshToken.for_user(User.objects.get())  # our key: an older version's token
+    if family is not None:
+        token["fam"] = family
+    for path in ("token/refresh", "logout"):
+        response = api.post(f"{BASE}/{path}", {"refresh": str(token)}, format="json")
+        assert response.status_code == 401
+        assert error_of(response)["details"]["code"] == "refresh_token_invalid"
+    assert RefreshTokenFamily.objects.get().revoked_at is None

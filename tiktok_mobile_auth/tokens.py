@@ -100,9 +100,10 @@ def _decode(raw_refresh: str) -> SessionRefreshToken:
         token = SessionRefreshToken(raw_refresh)  # checks signature, expiry and type
     except TokenError as err:
         raise RefreshRefused() from err
+    family = token.get(FAMILY_CLAIM)
     try:
-        uuid.UUID(hex=token.get(FAMILY_CLAIM))
-    except (TypeError, ValueError) as err:  # not issued in a family: not ours
+        uuid.UUID(hex=family if isinstance(family, str) else "")
+    except ValueError as err:  # not issued in a family (an older version's token)
         raise RefreshRefused() from err
     return token
 
