@@ -237,6 +237,8 @@ def lock_link(account: TikTokAccount) -> bool:
     waits for it to commit and then revokes its session; a sign-in that comes later waits and
     finds the link gone. Without it, Django's delete would collect the sign-in records to
     detach before a concurrent sign-in adds one, and fail at commit on the foreign key.
+    ``FOR UPDATE``, not the sign-in's ``FOR NO KEY UPDATE`` (:func:`account_lookup.lock`):
+    it also holds back a refusal's record inserted meanwhile (its foreign key's lock).
     """
     locked = TikTokAccount.objects.select_for_update().filter(pk=account.pk)
     return bool(list(locked.values_list("pk", flat=True)))

@@ -153,3 +153,13 @@ class WebhookExpired(WebhookRefused):
     """Correctly signed, but the signature's timestamp is too old or in the future."""
 
     code = "webhook_signature_expired"
+
+
+class WebhookMalformed(Exception):
+    """A correctly signed body that is not the documented event (400 ``invalid_request``)."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)

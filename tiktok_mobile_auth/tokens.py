@@ -37,6 +37,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token, To
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import signals
+from .conf import get_config
 from .exceptions import AccountBlocked, SignInError
 from .models import RefreshTokenFamily
 from .round_trips import insert_without_returning
@@ -172,8 +173,6 @@ def _refuse(token: SessionRefreshToken) -> None:
 
 
 def _within_grace(family: RefreshTokenFamily, jti: str) -> bool:
-    from .conf import get_config
-
     grace = get_config().refresh_reuse_grace
     if grace <= 0 or family.previous_jti != jti or family.rotated_at is None:
         return False

@@ -52,7 +52,7 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from .conf import TikTokConfig
-from .exceptions import WebhookExpired, WebhookRefused
+from .exceptions import WebhookExpired, WebhookMalformed, WebhookRefused
 from .flows import require
 from .models import SignInEvent, TikTokAccount, TikTokTokens
 
@@ -73,16 +73,6 @@ _MAX_SECONDS = 253_402_214_399
 _IDENTIFIER = re.compile(r"[\x21-\x7e]{1,255}")
 _TEXT_FIELDS = ("client_key", "event", "user_openid")
 _MAX_REASON = 32767  # deauthorized_reason is a small integer column
-
-
-class WebhookMalformed(Exception):
-    """A correctly signed body that is not the documented event (400 ``invalid_request``)."""
-
-    code = "invalid_request"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,6 @@ from rest_framework.response import Response
 from .. import exceptions as domain
 from .. import tiktok
 from ..tokens import RefreshRefused
-from ..webhooks import WebhookMalformed
 
 logger = logging.getLogger("tiktok_mobile_auth")
 
@@ -70,7 +69,7 @@ ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
     (domain.TokenNotIssuedHere, 401, None),
     (domain.NotLinked, 404, None),
     (domain.WebhookRefused, 401, None),  # also WebhookExpired, with its own code
-    (WebhookMalformed, 400, None),
+    (domain.WebhookMalformed, 400, None),
     (RefreshRefused, 401, None),
     (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
     (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),
