@@ -1,11 +1,11 @@
 """The bundled fake TikTok, served by gunicorn for the benchmark.
 
-The same app and rules as ``python -m tiktok_mobile_auth.fake_tiktok``, with two differences
+The same app and rules as ``python -m tiktok_mobile_auth.testing``, with two differences
 that matter under load: gunicorn's worker keeps connections alive (as TikTok does over
 HTTPS, so the site's pooled session is really pooled; the stdlib server closes every
 connection), and ``POST /_bench/latency {"ms": N}`` changes the added latency between
 scenarios without a restart. Synthetic users are on (``act.synth.<name>`` tokens,
-``synth-code.<name>`` codes; see ``fake_tiktok/synthetic.py``).
+``synth-code.<name>`` codes; see ``tiktok_mobile_auth/testing/synthetic.py``).
 
 Run ONE worker (``--workers 1``, gevent in the benchmark): the state lives in the worker's
 memory.
@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tiktok_mobile_auth.fake_tiktok import State, make_app
+from tiktok_mobile_auth.testing import State, make_app
 
 fake = make_app(State(synthesize_users=True))
 

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from tiktok_mobile_auth.tiktok import _get_session
+from tiktok_mobile_auth.tiktok.client import _get_session
 
 from .floor import FETCH_ERRORS, fetch_user, pseudo_user_id
 

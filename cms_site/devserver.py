@@ -14,7 +14,7 @@ import subprocess
 import sys
 from contextlib import ExitStack
 
-from tiktok_mobile_auth.fake_tiktok import FakeTikTokProcess
+from tiktok_mobile_auth.testing import FakeTikTokProcess
 
 HOST = os.environ.get("DEV_HOST", "127.0.0.1")
 PORT = int(os.environ.get("DEV_PORT", "8000"))

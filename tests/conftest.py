@@ -67,14 +67,14 @@ def storage_config(request, settings):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """``clock(seconds)`` moves the plugin's clock (storage.now) forward."""
+    """``clock(seconds)`` moves the plugin's clock (records.now) forward."""
     from datetime import timedelta
 
-    from tiktok_mobile_auth import storage
+    from tiktok_mobile_auth.storage import records
 
     offset = [timedelta()]
-    real_now = storage.now
-    monkeypatch.setattr(storage, "now", lambda: real_now() + offset[0])
+    real_now = records.now
+    monkeypatch.setattr(records, "now", lambda: real_now() + offset[0])
 
     def advance(seconds: float) -> None:
         offset[0] += timedelta(seconds=seconds)
@@ -123,12 +123,12 @@ def token_reply(**overrides: Any) -> dict[str, Any]:
 def mint(access_token: str = "act.x", open_id: str = "open-alice", expires_in: int = 3600) -> None:
     """Record ``access_token`` as obtained by this server (as the callback or a code
     exchange would), so connect accepts it under the default ACCESS_TOKEN_POLICY="minted"."""
-    from tiktok_mobile_auth import minted
     from tiktok_mobile_auth.conf import get_config
+    from tiktok_mobile_auth.signin import minted_tokens
     from tiktok_mobile_auth.tiktok import TokenGrant
 
     grant = TokenGrant(access_token, open_id=open_id, scopes=(), expires_in=expires_in)
-    minted.record(grant, get_config())
+    minted_tokens.record(grant, get_config())
 
 
 def error_of(response: Any) -> dict[str, Any]:

@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
-from tiktok_mobile_auth import account_lookup
 from tiktok_mobile_auth.models import TikTokAccount
+from tiktok_mobile_auth.signin import account_lookup
 
 from .conftest import require_service
 

@@ -12,9 +12,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tiktok_mobile_auth import accounts
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount
+from tiktok_mobile_auth.signin import accounts
 from tiktok_mobile_auth.tiktok import TikTokProfile
 
 from .conftest import require_service, run_at_once

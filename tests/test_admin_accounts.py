@@ -9,7 +9,7 @@ from wagtail.models import ModelLogEntry
 
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import RefreshTokenFamily, SignInEvent, TikTokAccount
-from tiktok_mobile_auth.tokens import start_family
+from tiktok_mobile_auth.signin.jwt_tokens import start_family
 
 from .conftest import BASE
 
@@ -128,7 +128,7 @@ def test_unlinking_keeps_the_user_but_ends_their_sessions(admin_client, api):
 
 
 def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, settings):
-    from tiktok_mobile_auth import tiktok_tokens
+    from tiktok_mobile_auth.signin import tiktok_token_store
     from tiktok_mobile_auth.tiktok import TokenGrant
 
     from .conftest import REVOKE_URL
@@ -143,7 +143,7 @@ def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, sett
         refresh_token="rft.stored",
         refresh_expires_in=86400,
     )
-    tiktok_tokens.save_grant(account, grant, get_config())
+    tiktok_token_store.save_grant(account, grant, get_config())
     tiktok.post(REVOKE_URL, json={})
     admin_client.post(f"{URL}delete/{account.pk}/")
     assert "token=act.stored" in tiktok.calls[0].request.body

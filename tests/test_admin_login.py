@@ -8,9 +8,10 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from tiktok_mobile_auth import browser_binding, crypto
-from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt, SignInEvent, TikTokAccount
+from tiktok_mobile_auth.storage import crypto
+from tiktok_mobile_auth.tiktok.pkce import code_challenge
+from tiktok_mobile_auth.web import browser_binding
 
 from .conftest import ALICE, BASE, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 

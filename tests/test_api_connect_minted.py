@@ -103,11 +103,11 @@ def test_a_token_not_obtained_here_is_refused_before_tiktok_is_called(api, tikto
 def test_an_expired_token_is_refused_before_tiktok_is_called(api, tiktok, store, monkeypatch):
     from datetime import timedelta
 
-    from tiktok_mobile_auth import storage
+    from tiktok_mobile_auth.storage import records
 
     mint("act.ours", expires_in=60)
-    real_now = storage.now
-    monkeypatch.setattr(storage, "now", lambda: real_now() + timedelta(seconds=61))
+    real_now = records.now
+    monkeypatch.setattr(records, "now", lambda: real_now() + timedelta(seconds=61))
     response = connect(api, "act.ours")
     assert response.status_code == 401
     assert error_of(response)["details"]["code"] == "tiktok_token_not_issued_here"
@@ -147,7 +147,7 @@ def test_an_unknown_policy_value_behaves_as_minted(api, tiktok, settings):
 
 def test_a_short_rate_limit_at_tiktok_is_waited_out_once(api, tiktok, monkeypatch):
     waited: list[float] = []
-    monkeypatch.setattr("tiktok_mobile_auth.tiktok._sleep", waited.append)
+    monkeypatch.setattr("tiktok_mobile_auth.tiktok.client._sleep", waited.append)
     mint("act.ours")
     limited = user_info_reply(code="rate_limit_exceeded")
     tiktok.get(USER_INFO_URL, status=429, json=limited, headers={"Retry-After": "1"})

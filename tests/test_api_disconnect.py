@@ -14,8 +14,9 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from tiktok_mobile_auth import storage, tokens
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
+from tiktok_mobile_auth.signin import jwt_tokens
+from tiktok_mobile_auth.storage import records
 
 from .conftest import (
     BASE,
@@ -60,7 +61,7 @@ def assert_unlinked(api, session) -> None:
 def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
     api, tiktok, store_tokens, signed_in
 ):
-    other_session = tokens.start_family(User.objects.get())  # e.g. a second device
+    other_session = jwt_tokens.start_family(User.objects.get())  # e.g. a second device
     tiktok.post(REVOKE_URL, json={})
     response = disconnect(api, signed_in["jwt"])
 
@@ -85,8 +86,8 @@ def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
 def test_an_expiring_access_token_is_refreshed_before_it_is_revoked(
     api, tiktok, store_tokens, signed_in, monkeypatch
 ):
-    later = storage.now() + timedelta(seconds=7200)
-    monkeypatch.setattr(storage, "now", lambda: later)
+    later = records.now() + timedelta(seconds=7200)
+    monkeypatch.setattr(records, "now", lambda: later)
     tiktok.post(TOKEN_URL, json=token_reply(access_token="act.refreshed", refresh_token="rft.2"))
     tiktok.post(REVOKE_URL, json={})
     assert disconnect(api, signed_in["jwt"]).status_code == 204
@@ -123,8 +124,8 @@ def test_a_failed_revoke_still_unlinks_everything_and_is_logged(
 def test_a_refused_refresh_before_revoke_still_unlinks(
     api, tiktok, store_tokens, signed_in, monkeypatch
 ):
-    later = storage.now() + timedelta(seconds=7200)
-    monkeypatch.setattr(storage, "now", lambda: later)
+    later = records.now() + timedelta(seconds=7200)
+    monkeypatch.setattr(records, "now", lambda: later)
     tiktok.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-g"})
     assert disconnect(api, signed_in["jwt"]).status_code == 204
     assert not any(call.request.url == REVOKE_URL for call in tiktok.calls)
@@ -152,7 +153,7 @@ def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok,
 
 def test_a_user_without_tiktok_gets_404_not_linked(api):
     user = User.objects.create(username="local", email="l@example.com")
-    session = tokens.start_family(user)
+    session = jwt_tokens.start_family(user)
     response = disconnect(api, session["jwt"])
     assert response.status_code == 404
     assert error_of(response)["details"]["code"] == "not_linked"

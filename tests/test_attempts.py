@@ -10,10 +10,11 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from tiktok_mobile_auth import attempts, storage
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import InvalidState, SpentState, UnknownState
 from tiktok_mobile_auth.models import LoginAttempt
+from tiktok_mobile_auth.signin import attempts
+from tiktok_mobile_auth.storage import records
 
 from .conftest import configure, require_service, run_at_once
 
@@ -67,7 +68,7 @@ def test_the_cache_keeps_only_a_hash_of_the_state(settings):
     configure(settings, STORAGE="cache")
     config = get_config()
     state = attempts.start("app-1", VERIFIER, config)
-    stored = cache.get(f"tiktok_mobile_auth:attempt:{storage.digest(state)}")
+    stored = cache.get(f"tiktok_mobile_auth:attempt:{records.digest(state)}")
     assert stored["app_state"] == "app-1"
     assert state not in str(stored)
     if hasattr(cache, "_cache"):  # LocMemCache: no key holds the state itself
@@ -95,12 +96,12 @@ def test_auto_storage_is_the_database_unless_the_cache_is_redis(settings):
     configure(settings, STORAGE="nonsense")  # reported by a system check; behaves as auto
     nonsense = get_config()
     backend = settings.CACHES["default"]["BACKEND"]
-    assert storage.uses_cache(auto) is ("redis" in backend.lower())
+    assert records.uses_cache(auto) is ("redis" in backend.lower())
     # Only the setting is read (no cache is used here): the configs were read before.
     for redis in ("django.core.cache.backends.redis.RedisCache", "django_redis.cache.RedisCache"):
         settings.CACHES = {"default": {"BACKEND": redis, "LOCATION": "redis://unused"}}
-        assert storage.uses_cache(auto) is True
-        assert storage.uses_cache(nonsense) is True
+        assert records.uses_cache(auto) is True
+        assert records.uses_cache(nonsense) is True
 
 
 def _race(state: str, config, threads_count: int = 8) -> list[object]:

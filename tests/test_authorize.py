@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tiktok_mobile_auth import crypto
-from tiktok_mobile_auth.authorize import code_challenge
 from tiktok_mobile_auth.models import LoginAttempt
+from tiktok_mobile_auth.storage import crypto
+from tiktok_mobile_auth.tiktok.pkce import code_challenge
 
 from .conftest import BASE, TOKEN_URL, error_of, run_at_once, token_reply
 from .test_callback import CALLBACK_URL, app_params, configure
@@ -62,9 +62,9 @@ def come_back(browser, state, **params):
 @pytest.fixture
 def clock(monkeypatch):
     """Move the clock of the login attempts: ``clock.advance(seconds)``."""
-    from tiktok_mobile_auth import storage
+    from tiktok_mobile_auth.storage import records
 
-    real_now = storage.now
+    real_now = records.now
 
     class Clock:
         offset = timedelta()
@@ -73,7 +73,7 @@ def clock(monkeypatch):
             self.offset += timedelta(seconds=seconds)
 
     moved = Clock()
-    monkeypatch.setattr(storage, "now", lambda: real_now() + moved.offset)
+    monkeypatch.setattr(records, "now", lambda: real_now() + moved.offset)
     return moved
 
 

@@ -14,8 +14,8 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from bench import fake_app, floor, targets
 from bench.querycount import HEADER, QueryCountMiddleware
-from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread, State
 from tiktok_mobile_auth.models import RefreshTokenFamily
+from tiktok_mobile_auth.testing import FakeTikTokThread, State
 
 
 def call(app: Any, method: str, path: str, body: bytes = b"") -> tuple[str, dict, bytes]:

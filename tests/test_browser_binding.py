@@ -18,9 +18,11 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
-from tiktok_mobile_auth import attempts, browser_binding, storage
 from tiktok_mobile_auth.exceptions import BrowserMismatch, SpentState
 from tiktok_mobile_auth.models import LoginAttempt, TikTokAccount
+from tiktok_mobile_auth.signin import attempts
+from tiktok_mobile_auth.storage import records
+from tiktok_mobile_auth.web import browser_binding
 
 from .conftest import ALICE, BASE, TOKEN_URL, USER_INFO_URL, configure, token_reply, user_info_reply
 from .test_callback import app_params
@@ -210,7 +212,7 @@ def test_the_attempt_keeps_only_a_hash_of_the_signed_nonce(settings, attacker):
     response = attacker.get(f"{BASE}/authorize", {"state": "a"})
     nonce = nonce_in(response)
     row = LoginAttempt.objects.get()
-    assert row.browser_hash == storage.digest(nonce)
+    assert row.browser_hash == records.digest(nonce)
     assert len(nonce) == 43  # secrets.token_urlsafe(32)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 
 from tiktok_mobile_auth.checks import check_configuration
-from tiktok_mobile_auth.client_ip import client_ip, is_trusted_proxy
+from tiktok_mobile_auth.proxies import client_ip, is_trusted_proxy
 
 
 def request(remote="203.0.113.9", xff=None):

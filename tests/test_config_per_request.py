@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tiktok_mobile_auth import panel
+from tiktok_mobile_auth.cms import panel
 from tiktok_mobile_auth.conf import get_config, one_config_per_request
 
 from .conftest import BASE, USER_INFO_URL, user_info_reply

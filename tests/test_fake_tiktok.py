@@ -1,4 +1,4 @@
-"""Tests of the fake TikTok (tiktok_mobile_auth.fake_tiktok): it must behave like TikTok.
+"""Tests of the fake TikTok (tiktok_mobile_auth.testing): it must behave like TikTok.
 
 No database: the app runs in a background thread (or, once, as a real process) and is
 driven over HTTP with ``requests``.
@@ -19,9 +19,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from tiktok_mobile_auth.fake_tiktok import FakeTikTokProcess, FakeTikTokThread
-from tiktok_mobile_auth.fake_tiktok.control import FakeTikTokControl, FakeTikTokControlError
-from tiktok_mobile_auth.fake_tiktok.process import PROJECT_ROOT, FakeTikTokStartupError
+from tiktok_mobile_auth.testing import FakeTikTokProcess, FakeTikTokThread
+from tiktok_mobile_auth.testing.control import FakeTikTokControl, FakeTikTokControlError
+from tiktok_mobile_auth.testing.process import PROJECT_ROOT, FakeTikTokStartupError
 
 KEY, SECRET = "fake-client-key", "fake-client-secret"
 REDIRECT = "https://app.example/tiktok/callback/"
@@ -526,7 +526,7 @@ def test_process_startup_failure_reports_the_process_stderr() -> None:
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com"])  # noqa: S104 (refused)
 def test_cli_refuses_non_loopback_addresses(host: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "tiktok_mobile_auth.fake_tiktok", "--host", host, "--port", "0"],
+        [sys.executable, "-m", "tiktok_mobile_auth.testing", "--host", host, "--port", "0"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -538,7 +538,7 @@ def test_cli_refuses_non_loopback_addresses(host: str) -> None:
 
 def test_fake_imports_without_django() -> None:
     code = (
-        "import sys, tiktok_mobile_auth.fake_tiktok.app as app; "
+        "import sys, tiktok_mobile_auth.testing.app as app; "
         "assert callable(app.application); "
         "assert not [m for m in sys.modules if m.split('.')[0] in ('django', 'requests')]"
     )

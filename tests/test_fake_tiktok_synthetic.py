@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tiktok_mobile_auth.fake_tiktok import State
-from tiktok_mobile_auth.fake_tiktok.__main__ import build_parser
-from tiktok_mobile_auth.fake_tiktok.model import (
+from tiktok_mobile_auth.testing import State
+from tiktok_mobile_auth.testing.__main__ import build_parser
+from tiktok_mobile_auth.testing.model import (
     DEFAULT_CLIENT_KEY,
     DEFAULT_CLIENT_SECRET,
     ApiError,

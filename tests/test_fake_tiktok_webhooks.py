@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tiktok_mobile_auth.fake_tiktok import FakeTikTokThread
-from tiktok_mobile_auth.fake_tiktok.control import FakeTikTokControl, FakeTikTokControlError
+from tiktok_mobile_auth.testing import FakeTikTokThread
+from tiktok_mobile_auth.testing.control import FakeTikTokControl, FakeTikTokControlError
 
 SECRET = "fake-client-secret"
 

@@ -7,10 +7,10 @@ import hashlib
 import pytest
 from django.core.cache import cache
 
-from tiktok_mobile_auth import minted
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import TokenNotIssuedHere
 from tiktok_mobile_auth.models import MintedToken
+from tiktok_mobile_auth.signin import minted_tokens
 from tiktok_mobile_auth.tiktok import TokenGrant
 
 from .conftest import configure
@@ -28,49 +28,49 @@ def config(storage_config):
 
 
 def test_a_recorded_token_gives_its_open_id(config):
-    minted.record(grant(), config)
-    assert minted.lookup("act.ours", config).open_id == "open-alice"
+    minted_tokens.record(grant(), config)
+    assert minted_tokens.lookup("act.ours", config).open_id == "open-alice"
 
 
 def test_an_unknown_token_is_not_issued_here(config):
-    minted.record(grant(), config)
+    minted_tokens.record(grant(), config)
     with pytest.raises(TokenNotIssuedHere) as caught:
-        minted.lookup("act.someone-elses", config)
+        minted_tokens.lookup("act.someone-elses", config)
     assert caught.value.code == "tiktok_token_not_issued_here"
 
 
 def test_a_token_is_accepted_only_until_tiktoks_expires_in(config, clock):
-    minted.record(grant(expires_in=7200), config)
+    minted_tokens.record(grant(expires_in=7200), config)
     clock(7190)
-    assert minted.lookup("act.ours", config).open_id == "open-alice"
+    assert minted_tokens.lookup("act.ours", config).open_id == "open-alice"
     clock(20)
     with pytest.raises(TokenNotIssuedHere):
-        minted.lookup("act.ours", config)
+        minted_tokens.lookup("act.ours", config)
 
 
 def test_without_expires_in_the_shortest_documented_lifetime_applies(config, clock):
-    minted.record(grant(expires_in=0), config)
-    clock(minted.FALLBACK_LIFETIME - 10)
-    assert minted.lookup("act.ours", config).open_id
+    minted_tokens.record(grant(expires_in=0), config)
+    clock(minted_tokens.FALLBACK_LIFETIME - 10)
+    assert minted_tokens.lookup("act.ours", config).open_id
     clock(20)
     with pytest.raises(TokenNotIssuedHere):
-        minted.lookup("act.ours", config)
+        minted_tokens.lookup("act.ours", config)
 
 
 def test_recording_the_same_token_twice_is_harmless(config):
-    minted.record(grant(), config)
-    minted.record(grant(open_id="open-alice"), config)
-    assert minted.lookup("act.ours", config).open_id == "open-alice"
+    minted_tokens.record(grant(), config)
+    minted_tokens.record(grant(open_id="open-alice"), config)
+    assert minted_tokens.lookup("act.ours", config).open_id == "open-alice"
 
 
 def test_only_a_hash_is_stored(settings):
     configure(settings, STORAGE="database")
-    minted.record(grant(), get_config())
+    minted_tokens.record(grant(), get_config())
     row = MintedToken.objects.get()
     assert row.token_hash == hashlib.sha256(b"act.ours").hexdigest()
     assert "act.ours" not in str(MintedToken.objects.values().get())
     configure(settings, STORAGE="cache")
-    minted.record(grant(), get_config())
+    minted_tokens.record(grant(), get_config())
     assert cache.get(f"tiktok_mobile_auth:minted:{row.token_hash}")[0] == "open-alice"
     if hasattr(cache, "_cache"):  # LocMemCache
         assert not any("act.ours" in key for key in cache._cache)
@@ -79,13 +79,13 @@ def test_only_a_hash_is_stored(settings):
 def test_expired_rows_are_pruned_by_the_next_record(settings, clock):
     configure(settings, STORAGE="database")
     config = get_config()
-    minted.record(grant("act.old", expires_in=60), config)
-    minted.record(grant("act.long", expires_in=86400), config)
+    minted_tokens.record(grant("act.old", expires_in=60), config)
+    minted_tokens.record(grant("act.long", expires_in=86400), config)
     clock(120)
-    minted.record(grant("act.new"), config)
+    minted_tokens.record(grant("act.new"), config)
     assert MintedToken.objects.count() == 2
     with pytest.raises(TokenNotIssuedHere):
-        minted.lookup("act.old", config)
+        minted_tokens.lookup("act.old", config)
 
 
 def test_the_granted_scopes_are_kept_with_the_record(config):
@@ -95,6 +95,8 @@ def test_the_granted_scopes_are_kept_with_the_record(config):
         scopes=("user.info.basic", "user.info.profile"),
         expires_in=3600,
     )
-    minted.record(grant, config)
-    recorded = minted.lookup("act.scoped", config)
-    assert recorded == minted.MintedGrant("open-alice", ("user.info.basic", "user.info.profile"))
+    minted_tokens.record(grant, config)
+    recorded = minted_tokens.lookup("act.scoped", config)
+    assert recorded == minted_tokens.MintedGrant(
+        "open-alice", ("user.info.basic", "user.info.profile")
+    )

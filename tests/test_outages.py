@@ -14,8 +14,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, ProgrammingError
 
-from tiktok_mobile_auth import account_lookup, panel
+from tiktok_mobile_auth.cms import panel
 from tiktok_mobile_auth.models import SignInEvent
+from tiktok_mobile_auth.signin import account_lookup
 
 from .conftest import BASE, USER_INFO_URL, configure, error_of, user_info_reply
 from .integration.live import free_port

@@ -10,9 +10,9 @@ from django.core.management import call_command
 from django.db import connection
 from wagtail.models import ModelLogEntry
 
-from tiktok_mobile_auth import crypto
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokSettings
+from tiktok_mobile_auth.storage import crypto
 
 pytestmark = pytest.mark.django_db
 

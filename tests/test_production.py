@@ -75,7 +75,7 @@ def test_production_serves_static_files_health_and_trusts_only_its_proxies(tmp_p
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["middleware"] == [
-        "tiktok_mobile_auth.proxy.TrustedProxyMiddleware",
+        "tiktok_mobile_auth.proxies.TrustedProxyMiddleware",
         "django.middleware.security.SecurityMiddleware",
         "whitenoise.middleware.WhiteNoiseMiddleware",
     ]

@@ -11,7 +11,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from tiktok_mobile_auth.proxy import TrustedProxyMiddleware, forwarded_scheme
+from tiktok_mobile_auth.proxies import TrustedProxyMiddleware, forwarded_scheme
 
 from .conftest import configure
 
@@ -28,7 +28,10 @@ def _trusted_proxies(settings):
 @pytest.fixture
 def site(settings):
     """The demo site with the middleware first and https required (SECURE_SSL_REDIRECT)."""
-    settings.MIDDLEWARE = ["tiktok_mobile_auth.proxy.TrustedProxyMiddleware", *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = [
+        "tiktok_mobile_auth.proxies.TrustedProxyMiddleware",
+        *settings.MIDDLEWARE,
+    ]
     settings.SECURE_SSL_REDIRECT = True
 
 
@@ -112,7 +115,10 @@ def test_forwarded_host_is_never_believed(client, site):
 def test_the_admins_https_form_passes_csrf_only_behind_a_trusted_proxy(settings, peer, status):
     # A browser on https://testserver posts the admin login form: CSRF compares its Origin
     # with the scheme the request was seen with.
-    settings.MIDDLEWARE = ["tiktok_mobile_auth.proxy.TrustedProxyMiddleware", *settings.MIDDLEWARE]
+    settings.MIDDLEWARE = [
+        "tiktok_mobile_auth.proxies.TrustedProxyMiddleware",
+        *settings.MIDDLEWARE,
+    ]
     browser = Client(enforce_csrf_checks=True)
     through = {"REMOTE_ADDR": peer, "HTTP_HOST": "testserver", "HTTP_X_FORWARDED_PROTO": "https"}
     browser.get("/admin/login/", **through)

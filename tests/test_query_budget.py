@@ -20,7 +20,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tiktok_mobile_auth.storage import default_cache_is_redis
+from tiktok_mobile_auth.storage.records import default_cache_is_redis
 
 from .conftest import BASE, TOKEN_URL, USER_INFO_URL, mint, token_reply, user_info_reply
 

@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
-from tiktok_mobile_auth.redirects import AppRedirect, add_query
+from tiktok_mobile_auth.web.app_redirects import AppRedirect, add_query
 
 
 def test_params_are_appended_in_order():

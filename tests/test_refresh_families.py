@@ -14,8 +14,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from tiktok_mobile_auth import accounts, signals
+from tiktok_mobile_auth import signals
 from tiktok_mobile_auth.models import RefreshTokenFamily
+from tiktok_mobile_auth.signin import accounts
 
 from .conftest import BASE, USER_INFO_URL, configure, error_of, mint, user_info_reply
 from .test_api_tokens import me, refresh

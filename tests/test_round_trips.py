@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection, transaction
 
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent
-from tiktok_mobile_auth.round_trips import insert_without_returning, one_round_trip
+from tiktok_mobile_auth.storage.round_trips import insert_without_returning, one_round_trip
 from tiktok_mobile_auth.tiktok import TikTokClient
 
 from .conftest import USER_INFO_URL, require_service, user_info_reply

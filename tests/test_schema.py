@@ -18,9 +18,9 @@ from rest_framework.settings import api_settings
 from tiktok_mobile_auth import exceptions as domain
 from tiktok_mobile_auth import urls
 from tiktok_mobile_auth.api.errors import ERROR_STATUSES, STATUS_NAMES
-from tiktok_mobile_auth.api.schema import PluginSchemaView
-from tiktok_mobile_auth.api.schema_components import ERROR_CODES
-from tiktok_mobile_auth.api.schema_operations import OPERATION_ERRORS
+from tiktok_mobile_auth.api.openapi.components import ERROR_CODES
+from tiktok_mobile_auth.api.openapi.operations import OPERATION_ERRORS
+from tiktok_mobile_auth.api.openapi.view import PluginSchemaView
 from tiktok_mobile_auth.api.serializers import MAX_TOKEN_LENGTH
 
 from .conftest import BASE

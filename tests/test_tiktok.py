@@ -376,7 +376,7 @@ def test_a_given_session_is_used(tiktok):
 def sleeps(monkeypatch) -> list[float]:
     """The waits the client asked for, without waiting."""
     waited: list[float] = []
-    monkeypatch.setattr("tiktok_mobile_auth.tiktok._sleep", waited.append)
+    monkeypatch.setattr("tiktok_mobile_auth.tiktok.client._sleep", waited.append)
     return waited
 
 

@@ -17,10 +17,11 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from tiktok_mobile_auth import crypto, minted, storage, tiktok_tokens
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import NotConfigured, TokensUnavailable
 from tiktok_mobile_auth.models import MintedToken, TikTokAccount, TikTokTokens
+from tiktok_mobile_auth.signin import minted_tokens, tiktok_token_store
+from tiktok_mobile_auth.storage import crypto, records
 from tiktok_mobile_auth.tiktok import TikTokUnavailable, TokenGrant
 
 from .conftest import BASE, TOKEN_URL, USER_INFO_URL, configure, token_reply, user_info_reply
@@ -32,12 +33,12 @@ User = get_user_model()
 
 @pytest.fixture
 def clock(monkeypatch):
-    """storage.now(), frozen; move it with ``clock.now += timedelta(...)``."""
+    """records.now(), frozen; move it with ``clock.now += timedelta(...)``."""
 
     class Clock:
-        now = storage.now().replace(microsecond=0)
+        now = records.now().replace(microsecond=0)
 
-    monkeypatch.setattr(storage, "now", lambda: Clock.now)
+    monkeypatch.setattr(records, "now", lambda: Clock.now)
     return Clock
 
 
@@ -60,7 +61,7 @@ def grant(access_token: str = "act.old", **values) -> TokenGrant:
 
 
 def store(account, **values) -> None:
-    tiktok_tokens.save_grant(account, grant(**values), get_config())
+    tiktok_token_store.save_grant(account, grant(**values), get_config())
 
 
 def decrypted(row: TikTokTokens) -> tuple[str, str]:
@@ -138,7 +139,7 @@ def test_the_callback_grant_is_stored_when_connect_names_its_account(
     token = parse_qs(urlsplit(back["Location"]).query)["access_token"][0]
     assert not TikTokTokens.objects.exists()  # the callback does not know the account
     # ... and what it keeps meanwhile is encrypted.
-    stash = cache.get(tiktok_tokens._stash_key(storage.digest(token))) or (
+    stash = cache.get(tiktok_token_store._stash_key(records.digest(token))) or (
         MintedToken.objects.get().grant_encrypted
     )
     assert "rft.cb" not in stash
@@ -151,17 +152,17 @@ def test_the_callback_grant_is_stored_when_connect_names_its_account(
         assert response.status_code == 200
 
     assert decrypted(TikTokTokens.objects.get()) == ("act.cb", "rft.cb")
-    assert tiktok_tokens._take_stash(token, get_config()) is None
+    assert tiktok_token_store._take_stash(token, get_config()) is None
 
 
 def test_a_stashed_grant_of_another_open_id_is_not_stored(account, store_tokens, clock):
     config = get_config()
     stashed = grant(access_token="act.bob", open_id="open-bob")
-    minted.record(stashed, config)
-    tiktok_tokens.stash_grant(stashed, config)
-    assert tiktok_tokens.take_stashed("act.bob", account.open_id, config) is None
+    minted_tokens.record(stashed, config)
+    tiktok_token_store.stash_grant(stashed, config)
+    assert tiktok_token_store.take_stashed("act.bob", account.open_id, config) is None
     assert not TikTokTokens.objects.exists()
-    assert tiktok_tokens._take_stash("act.bob", config) is None  # spent all the same
+    assert tiktok_token_store._take_stash("act.bob", config) is None  # spent all the same
 
 
 def test_store_tokens_off_stashes_nothing(client, tiktok, settings):
@@ -181,7 +182,7 @@ def test_the_token_is_refreshed_only_inside_the_five_minute_margin(
     store(account, expires_in=seconds_left)
     if refreshes:
         tiktok.post(TOKEN_URL, json=token_reply(access_token="act.new", refresh_token="rft.new"))
-    token = tiktok_tokens.valid_access_token(account)
+    token = tiktok_token_store.valid_access_token(account)
     assert token == ("act.new" if refreshes else "act.old")
     assert len(tiktok.calls) == int(refreshes)
 
@@ -195,7 +196,7 @@ def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok, store_tok
     )
     tiktok.post(TOKEN_URL, json=reply)
 
-    assert tiktok_tokens.valid_access_token(account) == "act.new"
+    assert tiktok_token_store.valid_access_token(account) == "act.new"
     assert parse_qs(tiktok.calls[0].request.body)["refresh_token"] == ["rft.old"]
     row = TikTokTokens.objects.get()
     assert decrypted(row) == ("act.new", "rft.new")
@@ -204,7 +205,7 @@ def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok, store_tok
     assert row.refreshed_at == clock.now
     assert row.obtained_at == obtained  # a refresh is not a new authorization
     # The next call uses the stored token: TikTok is not asked again.
-    assert tiktok_tokens.valid_access_token(account) == "act.new"
+    assert tiktok_token_store.valid_access_token(account) == "act.new"
     assert len(tiktok.calls) == 1
 
 
@@ -213,7 +214,7 @@ def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok, store_token
     reply = token_reply(access_token="act.new")
     del reply["refresh_token"], reply["refresh_expires_in"]
     tiktok.post(TOKEN_URL, json=reply)
-    assert tiktok_tokens.valid_access_token(account) == "act.new"
+    assert tiktok_token_store.valid_access_token(account) == "act.new"
     row = TikTokTokens.objects.get()
     assert decrypted(row) == ("act.new", "rft.old")
     assert row.refresh_expires_at == clock.now + timedelta(seconds=15552000)
@@ -222,7 +223,7 @@ def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok, store_token
 def test_a_grant_without_expires_in_is_refreshed_on_first_use(account, tiktok, store_tokens):
     store(account, expires_in=0)  # TikTok left it out: assume nothing
     tiktok.post(TOKEN_URL, json=token_reply(access_token="act.new"))
-    assert tiktok_tokens.valid_access_token(account) == "act.new"
+    assert tiktok_token_store.valid_access_token(account) == "act.new"
 
 
 def test_a_worker_that_waited_for_the_lock_uses_the_token_refreshed_meanwhile(
@@ -231,7 +232,7 @@ def test_a_worker_that_waited_for_the_lock_uses_the_token_refreshed_meanwhile(
     # valid_access_token saw an expiring token; by the time the lock is granted another
     # worker has stored a fresh pair: it must be used, not refreshed (and rotated) again.
     store(account, access_token="act.fresh", expires_in=7200)
-    assert tiktok_tokens._refresh_locked(account, get_config()) == "act.fresh"
+    assert tiktok_token_store._refresh_locked(account, get_config()) == "act.fresh"
     assert len(tiktok.calls) == 0
 
 
@@ -241,7 +242,7 @@ def test_a_refused_refresh_drops_the_tokens(account, tiktok, store_tokens, clock
     body = {"error": "invalid_grant", "error_description": "revoked", "log_id": "log-1"}
     tiktok.post(TOKEN_URL, status=status, json=body)
     with pytest.raises(TokensUnavailable):
-        tiktok_tokens.valid_access_token(account)
+        tiktok_token_store.valid_access_token(account)
     assert not TikTokTokens.objects.exists()
     assert TikTokAccount.objects.filter(pk=account.pk).exists()
 
@@ -251,7 +252,7 @@ def test_an_unreachable_tiktok_changes_nothing(account, tiktok, store_tokens, cl
     before = TikTokTokens.objects.values().get()
     tiktok.post(TOKEN_URL, status=503, body="down")
     with pytest.raises(TikTokUnavailable):
-        tiktok_tokens.valid_access_token(account)
+        tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.values().get() == before
 
 
@@ -261,7 +262,7 @@ def test_tiktok_refusing_our_credentials_is_a_configuration_error(
     store(account, expires_in=0)
     tiktok.post(TOKEN_URL, json={"error": "invalid_client", "log_id": "log-c"})
     with pytest.raises(NotConfigured):
-        tiktok_tokens.valid_access_token(account)
+        tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.exists()  # not the user's fault: kept
 
 
@@ -271,14 +272,14 @@ def test_an_expired_refresh_token_is_dropped_without_calling_tiktok(
     store(account, expires_in=7200, refresh_expires_in=86400)
     clock.now += timedelta(days=2)
     with pytest.raises(TokensUnavailable):
-        tiktok_tokens.valid_access_token(account)
+        tiktok_token_store.valid_access_token(account)
     assert len(tiktok.calls) == 0
     assert not TikTokTokens.objects.exists()
 
 
 def test_no_stored_token_is_tokens_unavailable(account):
     with pytest.raises(TokensUnavailable) as caught:
-        tiktok_tokens.valid_access_token(account)
+        tiktok_token_store.valid_access_token(account)
     assert caught.value.code == "tiktok_reauthorization_required"
 
 

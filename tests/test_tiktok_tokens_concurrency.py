@@ -18,9 +18,10 @@ import responses
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tiktok_mobile_auth import crypto, storage, tiktok_tokens
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount, TikTokTokens
+from tiktok_mobile_auth.signin import tiktok_token_store
+from tiktok_mobile_auth.storage import crypto, records
 from tiktok_mobile_auth.tiktok import TokenGrant
 
 from .conftest import TOKEN_URL, configure, require_service, run_at_once, token_reply
@@ -40,8 +41,8 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
     expired = TokenGrant(
         "act.old", open_id="open-r", scopes=(), expires_in=60, refresh_token="rft.old"
     )
-    tiktok_tokens.save_grant(
-        account, expired, get_config(), received_at=storage.now() - timedelta(hours=1)
+    tiktok_token_store.save_grant(
+        account, expired, get_config(), received_at=records.now() - timedelta(hours=1)
     )
 
     def slow_refresh(request):
@@ -51,7 +52,9 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
 
     tiktok.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
     workers = 6
-    results = run_at_once(lambda: tiktok_tokens.valid_access_token(account, get_config()), workers)
+    results = run_at_once(
+        lambda: tiktok_token_store.valid_access_token(account, get_config()), workers
+    )
 
     assert results == ["act.new"] * workers
     assert len(tiktok.calls) == 1

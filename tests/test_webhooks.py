@@ -17,9 +17,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tiktok_mobile_auth import tiktok_tokens, webhooks
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
+from tiktok_mobile_auth.signin import tiktok_token_store, webhooks
 from tiktok_mobile_auth.tiktok import TokenGrant
 
 from .conftest import (
@@ -56,7 +56,7 @@ def account(db, settings) -> TikTokAccount:
     account = TikTokAccount.objects.create(user=user, union_id="union-a", open_id="open-alice")
     before = datetime.fromtimestamp(REMOVED_AT - 3600, tz=UTC)
     grant = TokenGrant("act.a", open_id="open-alice", scopes=(), expires_in=7200)
-    tiktok_tokens.save_grant(account, grant, get_config(), received_at=before)
+    tiktok_token_store.save_grant(account, grant, get_config(), received_at=before)
     SignInEvent.objects.create(account=account, union_id="union-a", outcome="success")
     SignInEvent.objects.update(created_at=before)
     return account
@@ -115,7 +115,7 @@ def test_a_removal_drops_the_tokens_and_marks_the_account(api, account, now):
 
 
 def test_me_shows_the_account_deauthorized(api, account, now):
-    from tiktok_mobile_auth.tokens import start_family
+    from tiktok_mobile_auth.signin.jwt_tokens import start_family
 
     jwt = start_family(account.user)["jwt"]
     me = api.get(f"{BASE}/me", HTTP_AUTHORIZATION=f"Bearer {jwt}")

@@ -9,6 +9,6 @@ class TikTokMobileAuthConfig(AppConfig):
 
     def ready(self) -> None:
         # Only wiring here: importing checks registers the system checks.
-        from . import checks, receivers  # noqa: F401
+        from tiktok_mobile_auth.cms import receivers
 
         receivers.connect()

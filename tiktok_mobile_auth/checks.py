@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core import checks
 
-from .client_ip import parse_networks
-from .conf import ROLES, get_config, setting_label
+from tiktok_mobile_auth.conf import ROLES, get_config, setting_label
+from tiktok_mobile_auth.proxies import parse_networks
 
 
 def _absolute(url: str) -> bool:
@@ -122,8 +122,8 @@ _PER_PROCESS_CACHES = (
 def _check_panel_cache() -> list[checks.CheckMessage]:
     """The admin panel's values are shared through the default cache: a per-process cache
     would leave other workers on stale values after a save."""
-    from .conf import source_paths
-    from .panel import PANEL_SOURCE
+    from tiktok_mobile_auth.cms.panel import PANEL_SOURCE
+    from tiktok_mobile_auth.conf import source_paths
 
     backend = settings.CACHES.get("default", {}).get("BACKEND", "")
     if PANEL_SOURCE not in source_paths() or backend not in _PER_PROCESS_CACHES:
@@ -143,9 +143,9 @@ def _check_panel_cache() -> list[checks.CheckMessage]:
 @checks.register(checks.Tags.security, "tiktok_mobile_auth")
 def check_sign_in_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     """The state, token and throttling policies (attempts.py, minted.py, api/throttles.py)."""
-    from .api.throttles import parse_rate
-    from .minted import POLICIES, POLICY_ANY
-    from .storage import STORAGES
+    from tiktok_mobile_auth.api.throttles import parse_rate
+    from tiktok_mobile_auth.signin.minted_tokens import POLICIES, POLICY_ANY
+    from tiktok_mobile_auth.storage.records import STORAGES
 
     config = get_config(offline=True)
     if not config.enabled:
@@ -216,7 +216,7 @@ def check_sign_in_policy(app_configs: Any = None, **kwargs: Any) -> list[checks.
 
 def _check_token_storage(config: Any) -> list[checks.CheckMessage]:
     """STORE_TOKENS keeps users' TikTok tokens: they deserve keys of their own."""
-    from .crypto import has_dedicated_keys
+    from tiktok_mobile_auth.storage.crypto import has_dedicated_keys
 
     if not config.store_tokens or has_dedicated_keys():
         return []

@@ -49,12 +49,12 @@ DEFAULTS: dict[str, Any] = {
     "TIMEOUT": (3.05, 10.0),
     # Replies larger than this are refused rather than parsed.
     "MAX_RESPONSE_BYTES": 1_000_000,
-    "ADAPTER": "tiktok_mobile_auth.adapter.DefaultAccountAdapter",
+    "ADAPTER": "tiktok_mobile_auth.signin.adapter.DefaultAccountAdapter",
     # Precedence order. The Wagtail admin panel comes after the Django settings: a value set
     # in the environment / settings wins and is shown read-only in the panel.
     "CONFIG_SOURCES": [
         "tiktok_mobile_auth.conf.django_settings_source",
-        "tiktok_mobile_auth.panel.panel_source",
+        "tiktok_mobile_auth.cms.panel.panel_source",
     ],
     # Allow a custom-scheme app link (myapp://...). Any app can claim a custom scheme; a
     # universal link / App Link (https) cannot be hijacked, so it is off by default.

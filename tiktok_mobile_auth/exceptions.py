@@ -30,7 +30,9 @@ def credentials_refusal_is_misconfiguration() -> Iterator[None]:
     """TikTok refusing our own client key or secret (``invalid_client``, at a code exchange or
     a refresh) is this server's misconfiguration, not the user's fault: re-raise it as
     :class:`NotConfigured`. Other TikTok errors pass through."""
-    from .tiktok import TikTokOAuthError  # the TikTok client's errors, not domain ones
+    from tiktok_mobile_auth.tiktok import (
+        TikTokOAuthError,  # the TikTok client's errors, not domain ones
+    )
 
     try:
         yield

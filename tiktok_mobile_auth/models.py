@@ -9,8 +9,8 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from .conf import ROLE_EDITOR, ROLE_MEMBER
-from .forms import TikTokSettingsForm
+from tiktok_mobile_auth.cms.forms import TikTokSettingsForm
+from tiktok_mobile_auth.conf import ROLE_EDITOR, ROLE_MEMBER
 
 # TikTok's reason codes of the authorization.removed webhook event.
 DEAUTHORIZATION_REASONS = [
@@ -66,7 +66,7 @@ class TikTokSettings(BaseGenericSetting):
 
     A value set in the environment / Django settings wins over the one stored here (the form
     shows it read-only, with the reason). The client secret is stored encrypted
-    (:mod:`tiktok_mobile_auth.crypto`) and is write-only in the form.
+    (:mod:`tiktok_mobile_auth.storage.crypto`) and is write-only in the form.
     """
 
     enabled = models.BooleanField("enable TikTok sign-in", default=True)
@@ -151,7 +151,7 @@ class LoginAttempt(models.Model):
 
     Only a SHA-256 of the ``state`` sent to TikTok is kept. ``app_state`` is the app's own
     state, handed back to it at the end. Used when the default cache is not Redis (see
-    :mod:`tiktok_mobile_auth.storage`); expired rows are deleted by the next attempt.
+    :mod:`tiktok_mobile_auth.storage.records`); expired rows are deleted by the next attempt.
     """
 
     state_hash = models.CharField(max_length=64, unique=True)
@@ -205,7 +205,7 @@ class SignInEvent(models.Model):
 
     ``union_id`` is kept even when no account exists (registration closed, email taken) or
     after the account is unlinked. ``ip_address`` honours only trusted proxies
-    (:mod:`tiktok_mobile_auth.client_ip`).
+    (:mod:`tiktok_mobile_auth.proxies`).
     """
 
     SUCCESS = "success"
@@ -240,7 +240,7 @@ class TikTokTokens(models.Model):
 
     Expiries are TikTok's ``expires_in`` / ``refresh_expires_in`` counted from when the
     grant was received; ``obtained_at`` is when the user last authorized this app (a code
-    exchange), not moved by refreshes. See :mod:`tiktok_mobile_auth.tiktok_tokens`.
+    exchange), not moved by refreshes. See :mod:`tiktok_mobile_auth.signin.tiktok_token_store`.
     """
 
     account = models.OneToOneField(

@@ -10,9 +10,9 @@ refresh_token_reused: sender=RefreshTokenFamily, family, user. A refresh token t
 ``signed_in`` is sent after the sign-in has committed (its record and its tokens), outside
 any transaction of the plugin: a receiver may open its own (``transaction.atomic()``,
 ``select_for_update``). It is sent with ``send_robust``: a receiver that raises is logged
-(``tiktok_mobile_auth.sessions``, with the traceback) and the sign-in still succeeds, since it
-has already happened. A host that wants to *refuse* a sign-in does it in the account adapter
-(``ADAPTER``), before anything is written.
+(``tiktok_mobile_auth.signin.sessions``, with the traceback) and the sign-in still succeeds,
+since it has already happened. A host that wants to *refuse* a sign-in does it in the account
+adapter (``ADAPTER``), before anything is written.
 """
 
 from django.dispatch import Signal

@@ -3,10 +3,10 @@ can switch backends; a trailing slash is accepted too."""
 
 from django.urls import re_path
 
-from . import admin_login
-from .api import lifecycle, views
-from .api.schema import PluginSchemaView
-from .callback import authorize, callback
+from tiktok_mobile_auth.api import lifecycle, views
+from tiktok_mobile_auth.api.openapi.view import PluginSchemaView
+from tiktok_mobile_auth.web import admin_sign_in
+from tiktok_mobile_auth.web.oauth import authorize, callback
 
 app_name = "tiktok_mobile_auth"
 
@@ -22,5 +22,5 @@ urlpatterns = [
     # The OpenAPI document of the endpoints above (YAML, or JSON by Accept or ?format=json).
     re_path(r"^schema/?$", PluginSchemaView.as_view(), name="schema"),
     # The Wagtail admin's "Sign in with TikTok" (a browser flow; TikTok returns to callback).
-    re_path(r"^admin/login/?$", admin_login.start, name="admin-login"),
+    re_path(r"^admin/login/?$", admin_sign_in.start, name="admin-login"),
 ]

@@ -8,7 +8,7 @@ from wagtail import hooks
 from wagtail.actions.registry import action_registry
 from wagtail.permissions import register_permission_policy
 
-from .admin_actions import (
+from tiktok_mobile_auth.cms.actions import (
     ACCOUNT_EDIT,
     SETTINGS_EDIT,
     AccountEditFormatter,
@@ -17,8 +17,8 @@ from .admin_actions import (
     SettingsEditFormatter,
     UnlinkTikTokAccountAction,
 )
-from .admin_views import AccountPermissionPolicy, tiktok_account_viewset
-from .models import TikTokAccount, TikTokSettings
+from tiktok_mobile_auth.cms.views import AccountPermissionPolicy, tiktok_account_viewset
+from tiktok_mobile_auth.models import TikTokAccount, TikTokSettings
 
 action_registry.register(TikTokSettings, EditTikTokSettingsAction)
 action_registry.register(TikTokAccount, ManageTikTokAccountAction)

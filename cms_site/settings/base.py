@@ -11,7 +11,7 @@ from pathlib import Path
 
 import environ
 
-from tiktok_mobile_auth.api.schema_settings import (
+from tiktok_mobile_auth.api.openapi.settings import (
     SPECTACULAR_SETTINGS as PLUGIN_SPECTACULAR_SETTINGS,
 )
 

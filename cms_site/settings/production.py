@@ -36,7 +36,7 @@ USE_X_FORWARDED_PORT = False
 # nothing else needs configuring. Deploys run `manage.py collectstatic` first (the manifest).
 _SECURITY = "django.middleware.security.SecurityMiddleware"
 MIDDLEWARE = [
-    "tiktok_mobile_auth.proxy.TrustedProxyMiddleware",
+    "tiktok_mobile_auth.proxies.TrustedProxyMiddleware",
     _SECURITY,
     "whitenoise.middleware.WhiteNoiseMiddleware",
     *(name for name in MIDDLEWARE if name != _SECURITY),

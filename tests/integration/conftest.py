@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tiktok_mobile_auth.fake_tiktok import FakeTikTokProcess
+from tiktok_mobile_auth.testing import FakeTikTokProcess
 
 from .live import LiveSite
 

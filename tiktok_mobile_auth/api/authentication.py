@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
 
-from ..exceptions import AccountBlocked
+from tiktok_mobile_auth.exceptions import AccountBlocked
 
 
 class PluginJWTAuthentication(JWTAuthentication):

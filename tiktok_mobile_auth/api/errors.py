@@ -34,9 +34,9 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
-from .. import exceptions as domain
-from .. import tiktok
-from ..tokens import RefreshRefused
+from tiktok_mobile_auth import exceptions as domain
+from tiktok_mobile_auth import tiktok
+from tiktok_mobile_auth.signin.jwt_tokens import RefreshRefused
 
 logger = logging.getLogger("tiktok_mobile_auth")
 

@@ -2,13 +2,13 @@
 
 - ``POST disconnect`` (``Authorization: Bearer <jwt>``, no body) → 204: revokes the stored
   TikTok grant (best effort), unlinks the TikTok account and blacklists the user's refresh
-  tokens (:mod:`tiktok_mobile_auth.disconnect`). 404 ``not_linked`` without a linked
+  tokens (:mod:`tiktok_mobile_auth.signin.disconnect`). 404 ``not_linked`` without a linked
   account; 401 / 403 as ``me``. Throttle scope ``disconnect``.
 - ``POST webhook`` (TikTok's servers, no JWT; signed with ``TikTok-Signature``) → 200
   ``{"received": true, "result": "applied" | "duplicate" | "ignored"}`` for every correctly
   signed event of the documented shape; 400 ``invalid_request`` for a signed body that is
   not; 401 ``webhook_signature_invalid`` / ``webhook_signature_expired`` otherwise
-  (:mod:`tiktok_mobile_auth.webhooks`). The raw body is verified, so it is never parsed by
+  (:mod:`tiktok_mobile_auth.signin.webhooks`). The raw body is verified, so it is never parsed by
   DRF, whatever its content type; larger than ``MAX_REQUEST_BYTES``: 413. Throttle scope
   ``webhook``.
 """
@@ -19,10 +19,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import disconnect, webhooks
-from ..conf import get_config
-from .authentication import PluginJWTAuthentication
-from .views import PluginAPIView
+from tiktok_mobile_auth.api.authentication import PluginJWTAuthentication
+from tiktok_mobile_auth.api.views import PluginAPIView
+from tiktok_mobile_auth.conf import get_config
+from tiktok_mobile_auth.signin import disconnect, webhooks
 
 
 class DisconnectView(PluginAPIView):

@@ -16,7 +16,7 @@ from typing import Any
 from rest_framework import exceptions, parsers, status
 from rest_framework.request import Request
 
-from ..conf import TikTokConfig
+from tiktok_mobile_auth.conf import TikTokConfig
 
 
 class PayloadTooLarge(exceptions.APIException):

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 
-from ..models import TikTokAccount
+from tiktok_mobile_auth.models import TikTokAccount
 
 # TikTok tokens and our JWTs are printable ASCII without spaces; anything else (control
 # characters, unicode look-alikes, whitespace) is refused with 400 before any network call.

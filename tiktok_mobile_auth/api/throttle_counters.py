@@ -1,8 +1,9 @@
 """The throttle's counters: one atomic increment per request, seen by every worker process.
 
-A counter is a window's request count for one scope, rate and client (:class:`Window`). Where
-it lives is decided at each request by :func:`tiktok_mobile_auth.storage.default_cache_is_redis`,
-the one test the plugin uses for "is there Redis":
+A counter is a window's request count for one scope, rate and client (:class:`Window`).
+Where it lives is decided at each request by
+:func:`tiktok_mobile_auth.storage.records.default_cache_is_redis`, the one test the plugin
+uses for "is there Redis":
 
 - **Redis** (the default cache is django-redis or Django's own ``RedisCache``): ``SET NX EX``
   gives a window's key its expiry when the window starts, ``INCR`` counts and ``GET`` reads the
@@ -43,8 +44,8 @@ from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
-from ..models import RateCounter
-from ..storage import CACHE_PREFIX, default_cache_is_redis
+from tiktok_mobile_auth.models import RateCounter
+from tiktok_mobile_auth.storage.records import CACHE_PREFIX, default_cache_is_redis
 
 PURGE_BATCH = 1000  # rows of ended windows deleted per statement: bounds its time and locks
 

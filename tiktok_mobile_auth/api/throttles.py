@@ -7,7 +7,7 @@ generous is explained next to them in :mod:`tiktok_mobile_auth.conf`. Over the l
 answer is 429 in the error envelope (``RateLimitError``, code ``throttled``) with
 ``Retry-After``.
 
-- The client is the IP from :func:`tiktok_mobile_auth.client_ip.client_ip`, which believes
+- The client is the IP from :func:`tiktok_mobile_auth.proxies.client_ip`, which believes
   ``X-Forwarded-For`` only from ``TRUSTED_PROXIES``. IPv6 clients are counted per /64: one
   subscriber usually holds a whole /64 and could otherwise rotate addresses at will.
 - How counting works on each configuration (:mod:`.throttle_counters`): with a Redis default
@@ -37,11 +37,11 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
-from ..client_ip import client_ip
-from ..conf import DEFAULTS, TikTokConfig, get_config
-from . import throttle_counters as counters
-from .errors import json_error
-from .throttle_counters import Window
+from tiktok_mobile_auth.api import throttle_counters as counters
+from tiktok_mobile_auth.api.errors import json_error
+from tiktok_mobile_auth.api.throttle_counters import Window
+from tiktok_mobile_auth.conf import DEFAULTS, TikTokConfig, get_config
+from tiktok_mobile_auth.proxies import client_ip
 
 logger = logging.getLogger(__name__)
 

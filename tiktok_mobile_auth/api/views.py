@@ -16,15 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import accounts, flows, sessions, tokens
-from ..conf import get_config, one_config_per_request
-from ..exceptions import SignInError
-from ..models import TikTokAccount
-from .authentication import PluginJWTAuthentication
-from .errors import PluginDisabled, answers_outages, exception_handler
-from .parsers import JSONParser, check_body_size
-from .serializers import ConnectSerializer, RefreshSerializer, user_payload
-from .throttles import PluginRateThrottle
+from tiktok_mobile_auth.api.authentication import PluginJWTAuthentication
+from tiktok_mobile_auth.api.errors import PluginDisabled, answers_outages, exception_handler
+from tiktok_mobile_auth.api.parsers import JSONParser, check_body_size
+from tiktok_mobile_auth.api.serializers import ConnectSerializer, RefreshSerializer, user_payload
+from tiktok_mobile_auth.api.throttles import PluginRateThrottle
+from tiktok_mobile_auth.conf import get_config, one_config_per_request
+from tiktok_mobile_auth.exceptions import SignInError
+from tiktok_mobile_auth.models import TikTokAccount
+from tiktok_mobile_auth.signin import accounts, flows, jwt_tokens, sessions
 
 _SENSITIVE = method_decorator(
     sensitive_post_parameters("access_token", "refresh", "code", "code_verifier"), name="dispatch"
@@ -129,7 +129,7 @@ class RefreshView(PluginAPIView):
 
     def post(self, request: Request) -> Response:
         data = self.validated(RefreshSerializer, request)
-        return Response(tokens.rotate(data["refresh"]))
+        return Response(jwt_tokens.rotate(data["refresh"]))
 
 
 @_SENSITIVE
@@ -140,5 +140,5 @@ class LogoutView(PluginAPIView):
 
     def post(self, request: Request) -> Response:
         data = self.validated(RefreshSerializer, request)
-        tokens.revoke(data["refresh"])
+        jwt_tokens.revoke(data["refresh"])
         return Response(status=204)

@@ -15,8 +15,8 @@ from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError, connection
 
-from ...conf import describe, get_config
-from ...tiktok import TikTokClient, TikTokError
+from tiktok_mobile_auth.conf import describe, get_config
+from tiktok_mobile_auth.tiktok import TikTokClient, TikTokError
 
 
 class Command(BaseCommand):

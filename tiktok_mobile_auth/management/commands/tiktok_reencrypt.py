@@ -12,8 +12,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models, transaction
 
-from ... import crypto
-from ...models import MintedToken, TikTokSettings, TikTokTokens
+from tiktok_mobile_auth.models import MintedToken, TikTokSettings, TikTokTokens
+from tiktok_mobile_auth.storage import crypto
 
 # (model, its encrypted text fields)
 ENCRYPTED_FIELDS: list[tuple[type[models.Model], tuple[str, ...]]] = [
