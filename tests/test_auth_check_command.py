@@ -8,7 +8,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from .conftest import USER_INFO_URL, user_info_reply
+from tests.conftest import USER_INFO_URL, user_info_reply
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ if not REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 TIKTOK_MOBILE_AUTH = {
     # Settings only: most tests need no database for the configuration. Tests of the admin
-    # panel (tests/test_panel.py) drop this key to get the default sources back.
+    # panel (tests/cms/test_panel.py) drop this key to get the default sources back.
     "CONFIG_SOURCES": ["tiktok_mobile_auth.conf.django_settings_source"],
     "ENABLED": True,
     "CLIENT_KEY": "test-client-key",

@@ -106,7 +106,7 @@ def _redis_client() -> Any:
     client = getattr(cache, "client", None)  # django-redis
     if client is not None:
         return client.get_client(write=True)
-    # Django's own RedisCache keeps its client private (tests/test_throttles.py checks it).
+    # Django's own RedisCache keeps its client private (tests/api/test_throttles.py checks it).
     return cache._cache.get_client(write=True)
 
 
@@ -192,7 +192,7 @@ def _autocommit_cursor() -> Iterator[tuple[BaseDatabaseWrapper, Any]]:
 
 def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:
     # Django's own rule for atomic(durable=True): the transaction a TestCase wraps each test
-    # in is not a caller's (tests/test_throttles.py checks the attribute still exists).
+    # in is not a caller's (tests/api/test_throttles.py checks the attribute still exists).
     blocks = connection.atomic_blocks
     return bool(blocks) and not getattr(blocks[-1], "_from_testcase", False)
 

@@ -68,7 +68,7 @@ def insert_without_returning(row: models.Model) -> None:
     again in the request (a sign-in record, an outstanding refresh token); no
     ``pre_save``/``post_save`` signals are sent.
     It uses ``QuerySet._insert``, the ORM's own insert under ``save()`` and ``bulk_create()``
-    (not public API: check it on Django upgrades; ``tests/test_round_trips.py`` does)."""
+    (not public API: check it on Django upgrades; ``tests/storage/test_round_trips.py`` does)."""
     model = type(row)
     # The primary key too when the row has one already (a UUID chosen by the caller).
     fields = [

@@ -2,7 +2,7 @@
 
 The request fields are copies of the real serializers' fields, so a length or a pattern
 cannot drift from what the server checks. :data:`ERROR_CODES` is the catalog of every
-``details.code`` of the error envelope (tests/test_schema.py keeps it in step with
+``details.code`` of the error envelope (tests/api/test_schema.py keeps it in step with
 :data:`.errors.ERROR_STATUSES`); :mod:`.schema_operations` lists the codes each operation can
 answer.
 """

@@ -1,0 +1,63 @@
+"""Concurrent refreshes of one account's expired TikTok token: TikTok is asked ONCE.
+
+TikTok rotates refresh tokens, so a second refresh with the same token would fail (or, if
+it raced the first, leave a dead refresh token stored). Every worker must wait on the row
+lock and then use the token the first one stored. This needs real concurrent transactions,
+so it runs on PostgreSQL (skipped locally without DATABASE_URL, a failure in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from tests.conftest import TOKEN_URL, configure, require_service, run_at_once, token_reply
+from tiktok_mobile_auth.conf import get_config
+from tiktok_mobile_auth.models import TikTokAccount, TikTokTokens
+from tiktok_mobile_auth.signin import tiktok_token_store
+from tiktok_mobile_auth.storage import crypto, records
+from tiktok_mobile_auth.tiktok import TokenGrant
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+
+
+def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(settings, tiktok):
+    configure(settings, STORE_TOKENS=True)
+    user = get_user_model().objects.create(username="racer", email="r@example.com")
+    account = TikTokAccount.objects.create(user=user, union_id="union-r", open_id="open-r")
+    expired = TokenGrant(
+        "act.old", open_id="open-r", scopes=(), expires_in=60, refresh_token="rft.old"
+    )
+    tiktok_token_store.save_grant(
+        account, expired, get_config(), received_at=records.now() - timedelta(hours=1)
+    )
+
+    def slow_refresh(request):
+        time.sleep(0.3)  # long enough for every other worker to reach the lock
+        body = token_reply(access_token="act.new", refresh_token="rft.new", expires_in=7200)
+        return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+    tiktok.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
+    workers = 6
+    results = run_at_once(
+        lambda: tiktok_token_store.valid_access_token(account, get_config()), workers
+    )
+
+    assert results == ["act.new"] * workers
+    assert len(tiktok.calls) == 1
+    assert parse_qs(tiktok.calls[0].request.body)["refresh_token"] == ["rft.old"]
+    row = TikTokTokens.objects.get()
+    assert crypto.decrypt(row.access_token_encrypted) == "act.new"
+    assert crypto.decrypt(row.refresh_token_encrypted) == "rft.new"
