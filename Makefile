@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-services lint format clean bench bench-full
+.PHONY: install run test test-services lint format clean bench bench-full bench-large
 
 install: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: $(BENCH_STAMP)
 
 bench-full: $(BENCH_STAMP)
 	$(PY) -m bench.run --mode full
+
+# A million users against an almost empty database, in one run (docs/PERFORMANCE.md).
+bench-large: $(BENCH_STAMP)
+	$(PY) -m bench.large
 
 lint: install
 	$(VENV)/bin/ruff check .

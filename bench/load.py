@@ -50,6 +50,7 @@ SCENARIOS = {
         Scenario("authorize", "authorize (start)", "site", f"{API}/authorize", "authorize"),
         Scenario("callback", "callback (code exchange)", "site", f"{API}/callback", "callback"),
         Scenario("refresh", "token/refresh", "site", f"{API}/token/refresh", "refresh"),
+        Scenario("me", "me", "site", f"{API}/me", "me"),
     )
 }
 
