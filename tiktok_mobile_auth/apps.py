@@ -9,6 +9,7 @@ class TikTokMobileAuthConfig(AppConfig):
 
     def ready(self) -> None:
         # Only wiring here: importing checks registers the system checks.
+        from tiktok_mobile_auth import checks  # noqa: F401
         from tiktok_mobile_auth.cms import receivers
 
         receivers.connect()
