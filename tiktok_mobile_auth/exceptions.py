@@ -1,28 +1,48 @@
 """Domain errors of the sign-in, independent of HTTP.
 
-The API layer maps each to a status and the error envelope; the callback maps them to an
-``error=<code>`` redirect. ``code`` is the stable machine-readable value apps can rely on.
+Each class names its ``code`` (the stable machine-readable value apps can rely on); its
+``status`` and ``default_message`` come from the catalogue (:mod:`.error_codes`), so they
+cannot drift from the envelope, the OpenAPI document or the docs. The API layer answers
+``status`` in the error envelope; the callback maps the code to an ``error=<code>`` redirect.
 """
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, ClassVar
+
+from tiktok_mobile_auth import error_codes as codes
 
 
-class SignInError(Exception):
-    """``union_id`` is set when the TikTok identity is known (for the sign-in record)."""
+class CodedError(Exception):
+    """An error whose ``code`` is declared in :data:`.error_codes.CATALOGUE`: each subclass
+    sets ``code`` only (a code missing from the catalogue fails at import)."""
 
-    code = "sign_in_failed"
-    default_message = "Sign-in with TikTok failed."
+    code: ClassVar[str]
+    status: ClassVar[int | None]
+    default_message: ClassVar[str]
 
-    def __init__(self, message: str | None = None, *, union_id: str | None = None) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        entry = codes.CATALOGUE[cls.code]
+        cls.status, cls.default_message = entry.status, entry.message
+
+    def __init__(self, message: str | None = None) -> None:
         self.message = message or self.default_message
-        self.union_id = union_id
         super().__init__(self.message)
 
 
+class SignInError(CodedError):
+    """``union_id`` is set when the TikTok identity is known (for the sign-in record)."""
+
+    code = codes.SIGN_IN_FAILED
+
+    def __init__(self, message: str | None = None, *, union_id: str | None = None) -> None:
+        self.union_id = union_id
+        super().__init__(message)
+
+
 class NotConfigured(SignInError):
-    code = "server_misconfigured"
-    default_message = "TikTok sign-in is not configured on this server."
+    code = codes.SERVER_MISCONFIGURED
 
 
 @contextmanager
@@ -46,27 +66,19 @@ def credentials_refusal_is_misconfiguration() -> Iterator[None]:
 
 
 class MissingUnionId(SignInError):
-    code = "tiktok_union_id_missing"
-    default_message = (
-        "TikTok did not return a union_id for this account, so it cannot be identified."
-    )
+    code = codes.TIKTOK_UNION_ID_MISSING
 
 
 class RegistrationClosed(SignInError):
-    code = "registration_closed"
-    default_message = "New accounts cannot be created with TikTok on this site."
+    code = codes.REGISTRATION_CLOSED
 
 
 class EmailConflict(SignInError):
-    code = "email_taken"
-    default_message = (
-        "An account that is not linked to TikTok already uses this TikTok account's email."
-    )
+    code = codes.EMAIL_TAKEN
 
 
 class AccountBlocked(SignInError):
-    code = "account_blocked"
-    default_message = "Your account has been blocked by an administrator."
+    code = codes.ACCOUNT_BLOCKED
 
 
 class SignInInterrupted(SignInError):
@@ -74,25 +86,21 @@ class SignInInterrupted(SignInError):
     being completed: nothing was issued. Signing in again creates a new user, as any sign-in
     after a disconnect does."""
 
-    code = "sign_in_interrupted"
-    default_message = "This TikTok account was disconnected while signing in. Please sign in again."
+    code = codes.SIGN_IN_INTERRUPTED
 
 
 class RedirectUriNotAllowed(SignInError):
-    code = "redirect_uri_not_allowed"
-    default_message = "This redirect_uri is not one of the app redirect URIs configured here."
+    code = codes.REDIRECT_URI_NOT_ALLOWED
 
 
 class IdentityMismatch(SignInError):
-    code = "tiktok_identity_mismatch"
-    default_message = "TikTok's user info does not belong to the account the code was issued for."
+    code = codes.TIKTOK_IDENTITY_MISMATCH
 
 
 class InvalidState(SignInError):
     """The callback's ``state`` is not one this server issued and still accepts."""
 
-    code = "invalid_state"
-    default_message = "This sign-in is invalid, expired or was already used. Please start again."
+    code = codes.INVALID_STATE
 
 
 class UnknownState(InvalidState):
@@ -107,11 +115,7 @@ class BrowserMismatch(InvalidState):
     """Issued here and still valid, but for another browser (browser_binding.py): the
     callback URL was opened in a browser that did not start the sign-in. Not spent."""
 
-    code = "browser_mismatch"
-    default_message = (
-        "This sign-in was started in another browser, so it cannot be finished here. "
-        "Please start again."
-    )
+    code = codes.BROWSER_MISMATCH
 
     def __init__(self, purpose: str = "app") -> None:
         self.purpose = purpose  # "admin" gets the admin refusal page, "app" the app redirect
@@ -119,49 +123,35 @@ class BrowserMismatch(InvalidState):
 
 
 class TokenNotIssuedHere(SignInError):
-    code = "tiktok_token_not_issued_here"
-    default_message = (
-        "This TikTok access token was not obtained by this server, or it has expired. "
-        "Please sign in again."
-    )
+    code = codes.TIKTOK_TOKEN_NOT_ISSUED_HERE
 
 
 class NotLinked(SignInError):
     """POST disconnect by a user who has no TikTok account linked."""
 
-    code = "not_linked"
-    default_message = "No TikTok account is linked to this user."
+    code = codes.NOT_LINKED
 
 
 class TokensUnavailable(SignInError):
     """No usable TikTok token is stored for the account (none stored, refresh token expired
     or refused by TikTok): the user must sign in with TikTok again."""
 
-    code = "tiktok_reauthorization_required"
-    default_message = "No valid TikTok token is stored for this account. Please sign in again."
+    code = codes.TIKTOK_REAUTHORIZATION_REQUIRED
 
 
-class WebhookRefused(Exception):
+class WebhookRefused(CodedError):
     """A webhook request whose ``TikTok-Signature`` does not prove it came from TikTok."""
 
-    code = "webhook_signature_invalid"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    code = codes.WEBHOOK_SIGNATURE_INVALID
 
 
 class WebhookExpired(WebhookRefused):
     """Correctly signed, but the signature's timestamp is too old or in the future."""
 
-    code = "webhook_signature_expired"
+    code = codes.WEBHOOK_SIGNATURE_EXPIRED
 
 
-class WebhookMalformed(Exception):
+class WebhookMalformed(CodedError):
     """A correctly signed body that is not the documented event (400 ``invalid_request``)."""
 
-    code = "invalid_request"
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    code = codes.INVALID_REQUEST

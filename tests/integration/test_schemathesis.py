@@ -45,8 +45,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tiktok_mobile_auth.api.errors import STATUS_NAMES
-from tiktok_mobile_auth.api.openapi.components import ERROR_CODES
-from tiktok_mobile_auth.api.openapi.operations import OPERATION_ERRORS
+from tiktok_mobile_auth.api.openapi.error_responses import ERROR_CODES, OPERATION_ERRORS
 
 from .live import LiveSite
 

@@ -34,9 +34,9 @@ from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 
+from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth import exceptions as domain
 from tiktok_mobile_auth import tiktok
-from tiktok_mobile_auth.signin.jwt_tokens import RefreshRefused
 
 logger = logging.getLogger("tiktok_mobile_auth")
 
@@ -56,27 +56,15 @@ STATUS_NAMES = {
     503: "ServiceUnavailableError",
 }
 
-# Domain and TikTok errors -> (HTTP status, stable code). Most specific class first.
-ERROR_STATUSES: list[tuple[type[Exception], int, str | None]] = [
-    (domain.NotConfigured, 503, None),
-    (domain.MissingUnionId, 502, None),
-    (domain.RegistrationClosed, 403, None),
-    (domain.AccountBlocked, 403, None),
-    (domain.EmailConflict, 409, None),
-    (domain.SignInInterrupted, 409, None),
-    (domain.RedirectUriNotAllowed, 400, None),
-    (domain.IdentityMismatch, 502, None),
-    (domain.TokenNotIssuedHere, 401, None),
-    (domain.NotLinked, 404, None),
-    (domain.WebhookRefused, 401, None),  # also WebhookExpired, with its own code
-    (domain.WebhookMalformed, 400, None),
-    (RefreshRefused, 401, None),
-    (tiktok.TikTokTokenInvalid, 401, "tiktok_token_invalid"),
-    (tiktok.TikTokScopeError, 401, "tiktok_scope_missing"),
-    (tiktok.TikTokOAuthError, 401, "tiktok_code_invalid"),
-    (tiktok.TikTokUnavailable, 503, "tiktok_unavailable"),
-    (tiktok.TikTokBadResponse, 502, "tiktok_bad_response"),
-    (tiktok.TikTokError, 502, "tiktok_error"),
+# The TikTok client's errors -> our code (its status and meaning: error_codes). Most specific
+# class first. The domain's errors carry their own code (exceptions.CodedError).
+TIKTOK_ERROR_CODES: list[tuple[type[tiktok.TikTokError], str]] = [
+    (tiktok.TikTokTokenInvalid, codes.TIKTOK_TOKEN_INVALID),
+    (tiktok.TikTokScopeError, codes.TIKTOK_SCOPE_MISSING),
+    (tiktok.TikTokOAuthError, codes.TIKTOK_CODE_INVALID),
+    (tiktok.TikTokUnavailable, codes.TIKTOK_UNAVAILABLE),
+    (tiktok.TikTokBadResponse, codes.TIKTOK_BAD_RESPONSE),
+    (tiktok.TikTokError, codes.TIKTOK_ERROR),
 ]
 
 
@@ -98,7 +86,6 @@ def _storage_errors() -> tuple[type[Exception], ...]:
 
 STORAGE_ERRORS = _storage_errors()
 OUTAGE_RETRY_AFTER = 5  # seconds: about a restart or failover of PostgreSQL or Redis
-OUTAGE_MESSAGE = "TikTok sign-in is temporarily unavailable. Please try again shortly."
 
 # What Django raises while a view reads a hostile request (QueryDict, the multipart parser,
 # request.body). RequestDataTooBig is a SuspiciousOperation too: checked first, as a 413.
@@ -108,13 +95,11 @@ REFUSED_INPUT: tuple[type[Exception], ...] = (
     MultiPartParserError,
     UnreadablePostError,
 )
-TOO_LARGE_MESSAGE = "The request body is too large."
-REFUSED_MESSAGE = "The request could not be read (too many fields, or a malformed body)."
 
 
 class PluginDisabled(drf.NotFound):
-    default_detail = "TikTok sign-in is disabled on this server."
-    default_code = "plugin_disabled"
+    default_detail = codes.message_of(codes.PLUGIN_DISABLED)
+    default_code = codes.PLUGIN_DISABLED
 
 
 def envelope(status: int, message: str, code: str, **details: Any) -> dict[str, Any]:
@@ -129,9 +114,14 @@ def envelope(status: int, message: str, code: str, **details: Any) -> dict[str, 
     }
 
 
-def json_error(status: int, message: str, code: str) -> JsonResponse:
-    """The envelope as a plain Django response, for the non-DRF callback view."""
+def _json_error(status: int, message: str, code: str) -> JsonResponse:
     return JsonResponse(envelope(status, message, code), status=status)
+
+
+def error_response(code: str, message: str | None = None) -> JsonResponse:
+    """The envelope of ``code`` as a plain Django response, for the non-DRF views: its status
+    and (unless ``message`` is given) its message from the catalogue (:mod:`.error_codes`)."""
+    return _json_error(codes.status_of(code), message or codes.message_of(code), code)
 
 
 def _log_outage(exc: Exception) -> None:
@@ -145,9 +135,8 @@ def refused_input(exc: Exception) -> tuple[int, str, str]:
     logger.warning(
         "TikTok sign-in: refused a request Django could not read: %s", type(exc).__name__
     )
-    if isinstance(exc, RequestDataTooBig):
-        return 413, TOO_LARGE_MESSAGE, "payload_too_large"
-    return 400, REFUSED_MESSAGE, "invalid_request"
+    code = codes.PAYLOAD_TOO_LARGE if isinstance(exc, RequestDataTooBig) else codes.INVALID_REQUEST
+    return codes.status_of(code), codes.message_of(code), code
 
 
 def answers_outages(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,31 +151,36 @@ def answers_outages(view: Callable[..., Any]) -> Callable[..., Any]:
             return view(*args, **kwargs)
         except STORAGE_ERRORS as exc:
             _log_outage(exc)
-            response = json_error(503, OUTAGE_MESSAGE, "service_unavailable")
+            response = error_response(codes.SERVICE_UNAVAILABLE)
             response["Retry-After"] = str(OUTAGE_RETRY_AFTER)
             return response
         except REFUSED_INPUT as exc:
-            return json_error(*refused_input(exc))
+            return _json_error(*refused_input(exc))
 
     return wrapper
 
 
 def _describe(exc: Exception) -> tuple[int, str, str, dict[str, Any]] | None:
-    """(status, message, code, extra details) for a domain or TikTok error, else None."""
-    for cls, status, code in ERROR_STATUSES:
-        if isinstance(exc, cls):
-            if isinstance(exc, tiktok.TikTokError):
-                logger.warning(
-                    "TikTok call failed: %s (%s, HTTP %s, log_id=%s)",
-                    type(exc).__name__,
-                    exc.code,
-                    exc.http_status,
-                    exc.log_id,
-                )
-                extra = {"tiktok_error": exc.code} if exc.code != code else {}
-                return status, exc.description, code or exc.code, extra
-            return status, str(exc), code or getattr(exc, "code", "error"), {}
+    """(status, message, code, extra details) for a domain or TikTok error, else None (a
+    domain error whose code is never answered as JSON included: a bug if it gets here)."""
+    if isinstance(exc, tiktok.TikTokError):
+        return _describe_tiktok(exc)
+    if isinstance(exc, domain.CodedError) and exc.status is not None:
+        return exc.status, str(exc), exc.code, {}
     return None
+
+
+def _describe_tiktok(exc: tiktok.TikTokError) -> tuple[int, str, str, dict[str, Any]]:
+    logger.warning(
+        "TikTok call failed: %s (%s, HTTP %s, log_id=%s)",
+        type(exc).__name__,
+        exc.code,
+        exc.http_status,
+        exc.log_id,
+    )
+    code = next(code for cls, code in TIKTOK_ERROR_CODES if isinstance(exc, cls))
+    extra = {"tiktok_error": exc.code} if exc.code != code else {}
+    return codes.status_of(code), exc.description, code, extra
 
 
 def _describe_drf(exc: drf.APIException) -> tuple[str, str, dict[str, Any]]:
@@ -203,6 +197,11 @@ def _describe_drf(exc: drf.APIException) -> tuple[str, str, dict[str, Any]]:
     return str(detail), codes if isinstance(codes, str) else exc.default_code, {}
 
 
+def _catalogued(code: str) -> tuple[int, str, str, dict[str, Any]]:
+    """(status, message, code, no extra details) of ``code``, all from the catalogue."""
+    return codes.status_of(code), codes.message_of(code), code, {}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF exception handler of the plugin's views: everything becomes the envelope."""
     headers: dict[str, str] = {}
@@ -214,7 +213,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             headers["Retry-After"] = str(retry_after)
     elif isinstance(exc, STORAGE_ERRORS):
         _log_outage(exc)
-        status, message, code, extra = 503, OUTAGE_MESSAGE, "service_unavailable", {}
+        status, message, code, extra = _catalogued(codes.SERVICE_UNAVAILABLE)
         headers["Retry-After"] = str(OUTAGE_RETRY_AFTER)
     elif isinstance(exc, drf.APIException):
         status = exc.status_code
@@ -224,12 +223,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
     elif isinstance(exc, Http404):
-        status, message, code, extra = 404, "Not found.", "not_found", {}
+        status, message, code, extra = _catalogued(codes.NOT_FOUND)
     elif isinstance(exc, REFUSED_INPUT):
         status, message, code = refused_input(exc)
         extra = {}
     else:
         # A bug, not an input: log it with its traceback, and still answer in the envelope.
         logger.exception("Unexpected error in a TikTok sign-in endpoint")
-        status, message, code, extra = 500, "Internal server error.", "internal_error", {}
+        status, message, code, extra = _catalogued(codes.INTERNAL_ERROR)
     return Response(envelope(status, message, code, **extra), status=status, headers=headers)

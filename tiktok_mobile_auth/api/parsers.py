@@ -16,13 +16,14 @@ from typing import Any
 from rest_framework import exceptions, parsers, status
 from rest_framework.request import Request
 
+from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth.conf import TikTokConfig
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
+    default_detail = codes.message_of(codes.PAYLOAD_TOO_LARGE)
+    default_code = codes.PAYLOAD_TOO_LARGE
 
 
 def check_body_size(request: Request, config: TikTokConfig) -> None:

@@ -37,8 +37,9 @@ from django.http import HttpRequest, HttpResponse
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
+from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth.api import throttle_counters as counters
-from tiktok_mobile_auth.api.errors import json_error
+from tiktok_mobile_auth.api.errors import error_response
 from tiktok_mobile_auth.api.throttle_counters import Window
 from tiktok_mobile_auth.conf import DEFAULTS, TikTokConfig, get_config
 from tiktok_mobile_auth.proxies import client_ip
@@ -131,6 +132,6 @@ def throttled_response(request: HttpRequest, scope: str) -> HttpResponse | None:
     if throttle.allow_request(request):
         return None
     exc = Throttled(throttle.wait())
-    response = json_error(429, str(exc.detail), "throttled")
+    response = error_response(codes.THROTTLED, str(exc.detail))
     response["Retry-After"] = str(exc.wait)
     return response

@@ -36,6 +36,7 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken, Token, TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
+from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth import signals
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import AccountBlocked, SignInError
@@ -52,8 +53,7 @@ REVOKED_BY_UNLINK = "unlinked"
 
 
 class RefreshRefused(SignInError):
-    code = "refresh_token_invalid"
-    default_message = "The refresh token is invalid, expired or already used."
+    code = codes.REFRESH_TOKEN_INVALID  # its status and message: error_codes
 
 
 class SessionRefreshToken(Token):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tiktok_mobile_auth import error_codes as codes
+
 
 class TikTokError(Exception):
     """TikTok could not give us what we asked for.
@@ -16,7 +18,7 @@ class TikTokError(Exception):
     human text, ``log_id`` TikTok's request id, ``http_status`` the status it answered.
     """
 
-    default_code = "tiktok_error"
+    default_code = codes.TIKTOK_ERROR
 
     def __init__(
         self,
@@ -36,7 +38,7 @@ class TikTokError(Exception):
 class TikTokUnavailable(TikTokError):
     """TikTok could not be reached, timed out, or answered 5xx / 429."""
 
-    default_code = "tiktok_unavailable"
+    default_code = codes.TIKTOK_UNAVAILABLE
 
     def __init__(self, description: str, *, retry_after: int | None = None, **kwargs: Any):
         super().__init__(description, **kwargs)
@@ -46,7 +48,7 @@ class TikTokUnavailable(TikTokError):
 class TikTokBadResponse(TikTokError):
     """TikTok answered something we cannot read: not JSON, the wrong shape, too large."""
 
-    default_code = "tiktok_bad_response"
+    default_code = codes.TIKTOK_BAD_RESPONSE
 
 
 class TikTokOAuthError(TikTokError):

@@ -33,7 +33,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
-from tiktok_mobile_auth.api.errors import answers_outages, json_error
+from tiktok_mobile_auth import error_codes as codes
+from tiktok_mobile_auth.api.errors import answers_outages, error_response
 from tiktok_mobile_auth.api.throttles import throttled_response
 from tiktok_mobile_auth.conf import (
     BASIC_SCOPE,
@@ -76,12 +77,15 @@ def _refused_early(request: HttpRequest, scope: str) -> HttpResponse | None:
     """Wrong method, plugin disabled, or throttled: the envelope answer, else None."""
     # GET only: a HEAD from a link scanner or prefetcher must not spend a code or a state.
     if request.method != "GET":
-        response = json_error(405, f'Method "{request.method}" not allowed.', "method_not_allowed")
+        response = error_response(
+            codes.METHOD_NOT_ALLOWED,
+            codes.message_of(codes.METHOD_NOT_ALLOWED).format(method=request.method),
+        )
         response["Allow"] = "GET"
         return response
     config = get_config()
     if not config.enabled:
-        return json_error(404, "TikTok sign-in is disabled on this server.", "plugin_disabled")
+        return error_response(codes.PLUGIN_DISABLED)
     return throttled_response(request, scope)
 
 
@@ -105,8 +109,8 @@ def _no_app_link(scope: str) -> HttpResponse | None:
     else:
         return None
     logger.error("TikTok %s: the app link is not usable: %s.", scope, problem)
-    return json_error(
-        503, f"TikTok sign-in is not configured on this server: {problem}.", "server_misconfigured"
+    return error_response(
+        codes.SERVER_MISCONFIGURED, f"TikTok sign-in is not configured on this server: {problem}."
     )
 
 
@@ -138,7 +142,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     app_state = request.GET.get("state") or None
     if app_state is not None and not _valid_app_state(app_state):
         description = f"state must be at most {MAX_APP_STATE} characters, without control ones."
-        return _to_app(config, None, "invalid_request", description)
+        return _to_app(config, None, codes.INVALID_REQUEST, description)
     nonce = browser_binding.nonce_for(request, config)
     try:
         url = flows.start_authorization(
@@ -146,7 +150,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         )
     except NotConfigured as err:
         logger.error("TikTok authorize: %s", err.message)
-        return _to_app(config, app_state, "server_misconfigured", err.message)
+        return _to_app(config, app_state, codes.SERVER_MISCONFIGURED, err.message)
     logger.info("TikTok authorize: login attempt started, redirecting to TikTok.")
     response = HttpResponseRedirect(url)
     response["Referrer-Policy"] = "no-referrer"
@@ -190,33 +194,33 @@ def callback(request: HttpRequest) -> HttpResponse:
 
     tiktok_error = _param(request, "error")
     if tiktok_error:
-        code = tiktok_error if _ERROR_CODE.fullmatch(tiktok_error) else "access_denied"
-        description = _param(request, "error_description") or "TikTok authorization failed."
+        code = tiktok_error if _ERROR_CODE.fullmatch(tiktok_error) else codes.ACCESS_DENIED
+        description = _param(request, "error_description") or codes.message_of(codes.ACCESS_DENIED)
         return _to_app(config, app_state, code, description)
     code = _param(request, "code")
     if not code:
-        description = "TikTok did not send an authorization code."
-        return _to_app(config, app_state, "missing_code", description)
+        return _to_app(config, app_state, codes.MISSING_CODE, codes.message_of(codes.MISSING_CODE))
     if BASIC_SCOPE not in parse_scopes(request.GET.get("scopes")):
-        description = f"The {BASIC_SCOPE} permission was not granted."
-        return _to_app(config, app_state, "missing_scope", description)
+        return _to_app(
+            config, app_state, codes.MISSING_SCOPE, codes.message_of(codes.MISSING_SCOPE)
+        )
 
     try:
         grant = flows.exchange_callback_code(code, config, code_verifier=attempt.code_verifier)
     except NotConfigured as err:
         logger.error("TikTok callback: %s", err.message)
-        return _to_app(config, app_state, "server_misconfigured", err.message)
+        return _to_app(config, app_state, codes.SERVER_MISCONFIGURED, err.message)
     except TikTokOAuthError as err:
         logger.warning("TikTok refused the code: %s (log_id=%s)", err.code, err.log_id)
-        return _to_app(config, app_state, "invalid_grant", err.description)
+        return _to_app(config, app_state, codes.INVALID_GRANT, err.description)
     except (TikTokUnavailable, TikTokBadResponse) as err:
         logger.warning("TikTok token exchange failed: %s (log_id=%s)", err.code, err.log_id)
-        description = "TikTok could not be reached. Please try again."
-        return _to_app(config, app_state, "tiktok_unavailable", description)
+        description = codes.message_of(codes.TIKTOK_UNAVAILABLE)
+        return _to_app(config, app_state, codes.TIKTOK_UNAVAILABLE, description)
     except TikTokError as err:  # any other TikTok answer we cannot use
         logger.warning("TikTok token exchange failed: %s (log_id=%s)", err.code, err.log_id)
         description = "TikTok sign-in failed. Please try again."
-        return _to_app(config, app_state, "tiktok_unavailable", description)
+        return _to_app(config, app_state, codes.TIKTOK_UNAVAILABLE, description)
 
     tiktok_token_store.stash_grant(grant, config)  # STORE_TOKENS: until connect names the account
     logger.info("TikTok callback: code exchanged, redirecting to the app.")

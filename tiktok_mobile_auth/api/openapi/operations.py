@@ -1,8 +1,8 @@
 """Each endpoint's OpenAPI operation: an :func:`extend_schema` per view method.
 
-:data:`OPERATION_ERRORS` lists the ``details.code`` values each operation can answer (their
-statuses, messages and meanings are in :mod:`.schema_components`); the schemathesis test
-checks every error of the live server against it.
+The ``details.code`` values each operation can answer are listed in
+:data:`.error_responses.OPERATION_ERRORS` (their statuses, messages and meanings in
+:mod:`tiktok_mobile_auth.error_codes`).
 """
 
 from __future__ import annotations
@@ -20,67 +20,8 @@ from tiktok_mobile_auth.api.openapi.components import (
     UserSerializer,
     WebhookAnswerSerializer,
     WebhookEventSerializer,
-    error_responses,
-    header,
 )
-
-_COMMON = ("plugin_disabled", "throttled", "service_unavailable")
-_BODY = ("invalid_request", "parse_error", "payload_too_large", "unsupported_media_type")
-OPERATION_ERRORS: dict[str, tuple[str, ...]] = {
-    "connect": (
-        *_BODY,
-        *_COMMON,
-        "redirect_uri_not_allowed",
-        "tiktok_token_invalid",
-        "tiktok_scope_missing",
-        "tiktok_code_invalid",
-        "tiktok_token_not_issued_here",
-        "account_blocked",
-        "registration_closed",
-        "email_taken",
-        "sign_in_interrupted",
-        "tiktok_union_id_missing",
-        "tiktok_identity_mismatch",
-        "tiktok_bad_response",
-        "tiktok_error",
-        "tiktok_unavailable",
-        "server_misconfigured",
-    ),
-    "me": (
-        *_COMMON,
-        "not_authenticated",
-        "token_not_valid",
-        "bad_authorization_header",
-        "user_not_found",
-        "password_changed",
-        "account_blocked",
-    ),
-    "refreshToken": (*_BODY, *_COMMON, "refresh_token_invalid", "account_blocked"),
-    "logout": (*_BODY, *_COMMON, "refresh_token_invalid"),
-    "disconnect": (
-        *_COMMON,
-        "payload_too_large",
-        "not_authenticated",
-        "token_not_valid",
-        "bad_authorization_header",
-        "user_not_found",
-        "password_changed",
-        "account_blocked",
-        "not_linked",
-    ),
-    "webhook": (
-        *_COMMON,
-        "invalid_request",  # signed, but not the documented event
-        "payload_too_large",
-        "webhook_signature_invalid",
-        "webhook_signature_expired",
-        "server_misconfigured",
-    ),
-    # invalid_request: a query string with more fields than Django accepts.
-    "authorize": (*_COMMON, "invalid_request", "server_misconfigured"),
-    "callback": (*_COMMON, "invalid_request", "server_misconfigured"),
-}
-
+from tiktok_mobile_auth.api.openapi.error_responses import error_responses, retry_after_headers
 
 _EITHER = "Send either access_token, or code with code_verifier."
 _EXAMPLES = {
@@ -91,7 +32,7 @@ _EXAMPLES = {
 
 
 def _errors(operation_id: str) -> dict[Any, Any]:
-    return error_responses(*OPERATION_ERRORS[operation_id], examples=_EXAMPLES.get(operation_id))
+    return error_responses(operation_id, examples=_EXAMPLES.get(operation_id))
 
 
 def _by_status(responses: dict[Any, Any]) -> dict[Any, Any]:
@@ -102,16 +43,6 @@ def _by_status(responses: dict[Any, Any]) -> dict[Any, Any]:
             key=lambda item: str(item[0][0] if isinstance(item[0], tuple) else item[0]),
         )
     )
-
-
-def _headers(operation_id: str) -> list[OpenApiParameter]:
-    """Retry-After on the 429 and 503 answers of ``operation_id`` (on a 503 from TikTok,
-    passed on when TikTok sent one)."""
-    codes = OPERATION_ERRORS[operation_id]
-    return [header(status) for status, code in _RETRY_AFTER.items() if code in codes]
-
-
-_RETRY_AFTER = {429: "throttled", 503: "service_unavailable"}
 
 
 # ---- the documented operations -------------------------------------------------------------
@@ -147,7 +78,7 @@ CONNECT = extend_schema(
         200: OpenApiResponse(ConnectResponseSerializer, description="Signed in."),
         **_errors("connect"),
     },
-    parameters=_headers("connect"),
+    parameters=retry_after_headers("connect"),
 )
 
 ME = extend_schema(
@@ -160,7 +91,7 @@ ME = extend_schema(
         **_errors("me"),
     },
     parameters=[
-        *_headers("me"),
+        *retry_after_headers("me"),
         _WWW_AUTHENTICATE,
     ],
 )
@@ -179,7 +110,7 @@ REFRESH = extend_schema(
         200: OpenApiResponse(TokenPairSerializer, description="A new pair."),
         **_errors("refreshToken"),
     },
-    parameters=_headers("refreshToken"),
+    parameters=retry_after_headers("refreshToken"),
 )
 
 LOGOUT = extend_schema(
@@ -195,7 +126,7 @@ LOGOUT = extend_schema(
         204: OpenApiResponse(description="Logged out."),
         **_errors("logout"),
     },
-    parameters=_headers("logout"),
+    parameters=retry_after_headers("logout"),
 )
 
 DISCONNECT = extend_schema(
@@ -212,7 +143,7 @@ DISCONNECT = extend_schema(
         204: OpenApiResponse(description="Unlinked."),
         **_errors("disconnect"),
     },
-    parameters=[*_headers("disconnect"), _WWW_AUTHENTICATE],
+    parameters=[*retry_after_headers("disconnect"), _WWW_AUTHENTICATE],
 )
 
 WEBHOOK = extend_schema(
@@ -235,7 +166,7 @@ WEBHOOK = extend_schema(
             required=True,
             description='`t=<unix seconds>,s=<hex HMAC-SHA256 of "<t>.<raw body>">`',
         ),
-        *_headers("webhook"),
+        *retry_after_headers("webhook"),
     ],
     responses={
         200: OpenApiResponse(WebhookAnswerSerializer, description="Signed: received."),
@@ -271,7 +202,7 @@ AUTHORIZE = extend_schema(
             description="TikTok's consent page; or the app link with `error` "
             "(`invalid_request`, `server_misconfigured`), `error_description` and `state`.",
         ),
-        *_headers("authorize"),
+        *retry_after_headers("authorize"),
     ],
     responses={
         302: OpenApiResponse(description="To TikTok, or to the app link with an error."),
@@ -308,7 +239,7 @@ CALLBACK = extend_schema(
             description="The app link with `access_token` and `state`, or with `error`, "
             "`error_description` and `state`; for an admin sign-in, a page of the admin.",
         ),
-        *_headers("callback"),
+        *retry_after_headers("callback"),
     ],
     responses=_by_status(
         {

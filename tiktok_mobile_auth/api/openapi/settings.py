@@ -91,6 +91,6 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "SORT_OPERATIONS": False,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "ENUM_NAME_OVERRIDES": {
-        "ErrorNameEnum": "tiktok_mobile_auth.api.openapi.components.ERROR_NAMES"
+        "ErrorNameEnum": "tiktok_mobile_auth.api.openapi.error_responses.ERROR_NAMES"
     },
 }

@@ -3,10 +3,10 @@
 - :func:`plugin_endpoints`, a preprocessing hook, keeps only the plugin's API endpoints
   (without Wagtail's admin API, which does not validate) and adds the two browser views,
   which are plain Django views that drf-spectacular cannot see.
-- The view extensions below attach each operation (:mod:`.schema_operations`) to the real
+- The view extensions below attach each operation (:mod:`.operations`) to the real
   views without touching them; request fields come from the real serializers
-  (:mod:`.schema_components`).
-- :class:`PluginSchemaView` generates with the plugin's own settings (:mod:`.schema_settings`)
+  (:mod:`.components`).
+- :class:`PluginSchemaView` generates with the plugin's own settings (:mod:`.settings`)
   whatever the host's ``SPECTACULAR_SETTINGS``, once per process, as YAML or JSON by
   ``Accept`` or ``?format=json|yaml``.
 
