@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from tiktok_mobile_auth import url_rules
 from tiktok_mobile_auth.cms.panel import FIELD_KEYS, keys_set_above_panel
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.storage import crypto
-
-LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class TikTokSettingsForm(WagtailAdminModelForm):
@@ -57,31 +55,29 @@ class TikTokSettingsForm(WagtailAdminModelForm):
     def _check_urls(self, cleaned: dict[str, Any]) -> None:
         app_link = cleaned.get("redirect_app_url") or ""
         if app_link and not self.fields["redirect_app_url"].disabled:
-            parts = urlsplit(app_link)
-            if "://" not in app_link or not parts.netloc:
-                self.add_error(
-                    "redirect_app_url",
-                    "Enter an absolute URL, e.g. https://app.example.com/tiktok.",
-                )
-            elif parts.scheme not in ("https", "http") and not cleaned.get("allow_custom_scheme"):
-                self.add_error(
-                    "redirect_app_url",
-                    f"'{parts.scheme}://' is a custom scheme: tick 'allow a custom-scheme app "
-                    "link' to use it, or use a universal link / App Link (https).",
-                )
+            self._check_app_link(app_link, bool(cleaned.get("allow_custom_scheme")))
         callback = cleaned.get("callback_url") or ""
         if callback and not self.fields["callback_url"].disabled:
             self._check_callback(callback)
 
+    def _check_app_link(self, app_link: str, allow_custom_scheme: bool) -> None:
+        if not url_rules.is_absolute(app_link):
+            self.add_error(
+                "redirect_app_url", "Enter an absolute URL, e.g. https://app.example.com/tiktok."
+            )
+        elif not url_rules.app_link_allowed(app_link, allow_custom_scheme=allow_custom_scheme):
+            self.add_error(
+                "redirect_app_url",
+                f"'{url_rules.custom_scheme(app_link)}://' is a custom scheme: tick 'allow a "
+                "custom-scheme app link' to use it, or use a universal link / App Link (https).",
+            )
+
     def _check_callback(self, callback: str) -> None:
-        parts = urlsplit(callback)
-        if "://" not in callback or not parts.netloc:
+        if not url_rules.is_absolute(callback):
             self.add_error("callback_url", "Enter the absolute URL registered at TikTok.")
-        elif parts.query or parts.fragment:
+        elif url_rules.has_query_or_fragment(callback):
             self.add_error("callback_url", "TikTok refuses a redirect URI with '?' or '#'.")
-        elif parts.scheme != "https" and not (
-            settings.DEBUG and parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
-        ):
+        elif not url_rules.callback_scheme_allowed(callback, debug=settings.DEBUG):
             self.add_error(
                 "callback_url",
                 "TikTok only redirects to https (plain http is accepted for localhost in DEBUG).",

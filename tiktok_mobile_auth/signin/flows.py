@@ -20,6 +20,7 @@ from dataclasses import replace
 
 from django.views.decorators.debug import sensitive_variables
 
+from tiktok_mobile_auth import url_rules
 from tiktok_mobile_auth.conf import TikTokConfig
 from tiktok_mobile_auth.exceptions import (
     IdentityMismatch,
@@ -109,12 +110,9 @@ def connect_with_code(
     :class:`NotConfigured`, :class:`IdentityMismatch`, the TikTok client's errors and the
     account errors.
     """
-    allowed = config.app_redirect_uris
-    if redirect_uri is None and len(allowed) == 1:
-        redirect_uri = allowed[0]
-    if not allowed:
-        require(config, "APP_REDIRECT_URIS")
-    if redirect_uri not in allowed:
+    require(config, "APP_REDIRECT_URIS")
+    redirect_uri = url_rules.chosen_redirect_uri(redirect_uri, config.app_redirect_uris)
+    if redirect_uri is None:
         raise RedirectUriNotAllowed()
     grant = exchange_code(code, config, redirect_uri=redirect_uri, code_verifier=code_verifier)
     return sign_in_with_grant(grant, config)

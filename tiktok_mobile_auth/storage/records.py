@@ -38,9 +38,26 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
+# Caches that live inside one process: another worker never sees what one stores there.
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+def default_cache_backend() -> str:
+    """The dotted path of the default cache's backend ("" when there is none)."""
+    return str(settings.CACHES.get("default", {}).get("BACKEND", ""))
+
+
 def default_cache_is_redis() -> bool:
-    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
-    return "redis" in backend.lower()
+    """The one test the plugin uses for "is there Redis" (records, throttle counters)."""
+    return "redis" in default_cache_backend().lower()
+
+
+def default_cache_is_per_process() -> bool:
+    """Whether the default cache is private to each process (system checks W008, W010)."""
+    return default_cache_backend() in PER_PROCESS_CACHES
 
 
 def uses_cache(config: TikTokConfig) -> bool:

@@ -7,6 +7,8 @@ from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from django.http import HttpResponseRedirect
 
+from tiktok_mobile_auth import url_rules
+
 
 def add_query(url: str, params: dict[str, str | None]) -> str:
     """``url`` with ``params`` appended to its query (None values are left out).
@@ -29,7 +31,9 @@ class AppRedirect(HttpResponseRedirect):
     never leak it as a referrer."""
 
     def __init__(self, url: str) -> None:
-        self.allowed_schemes = [*self.allowed_schemes, urlsplit(url).scheme]
+        scheme = url_rules.custom_scheme(url)  # allowed or not: url_rules.app_link_allowed
+        if scheme:
+            self.allowed_schemes = [*self.allowed_schemes, scheme]
         super().__init__(url)
         self["Cache-Control"] = "no-store"
         self["Referrer-Policy"] = "no-referrer"

@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -34,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_variables
 
 from tiktok_mobile_auth import error_codes as codes
+from tiktok_mobile_auth import url_rules
 from tiktok_mobile_auth.api.errors import answers_outages, error_response
 from tiktok_mobile_auth.api.throttles import throttled_response
 from tiktok_mobile_auth.conf import (
@@ -98,9 +98,8 @@ def _no_app_link(scope: str) -> HttpResponse | None:
     config = get_config()
     if not config.redirect_app_url:
         problem = f"set {setting_label('REDIRECT_APP_URL')}"
-    elif (
-        urlsplit(config.redirect_app_url).scheme not in ("http", "https")
-        and not config.allow_custom_scheme
+    elif not url_rules.app_link_allowed(
+        config.redirect_app_url, allow_custom_scheme=config.allow_custom_scheme
     ):
         problem = (
             f"the custom-scheme app link needs {setting_label('ALLOW_CUSTOM_SCHEME')}, "
