@@ -104,6 +104,9 @@ DEFAULTS: dict[str, Any] = {
     # once more without revoking the session (tokens.py): for an app whose refresh answer was
     # lost. 0, the default: any reuse of a replaced refresh token ends the session.
     "REFRESH_REUSE_GRACE": 0,
+    # Days the sign-in events (the admin's account page) are kept before ``manage.py
+    # tiktok_auth_cleanup`` deletes them; 0 keeps them forever (docs/deployment.md).
+    "SIGN_IN_EVENT_RETENTION_DAYS": 365,
 }
 
 # The environment variable that cms_site (and the README) maps to each key; error messages
