@@ -6,8 +6,8 @@ decrypts, so a key is rotated by putting the new key first, running
 ``manage.py tiktok_reencrypt``, then dropping the old key.
 
 Keys come from ``TIKTOK_MOBILE_AUTH['ENCRYPTION_KEYS']`` (env ``TIKTOK_ENCRYPTION_KEYS``,
-comma-separated Fernet keys; make one with
-``python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"``).
+comma-separated Fernet keys; ``manage.py tiktok_generate_key`` prints one, and with
+``--rotate`` the value for a rotation).
 Without them a key is derived from ``SECRET_KEY`` with HKDF: it works out of the box, but then
 rotating ``SECRET_KEY`` makes stored secrets unreadable (they must be entered again), and a
 leaked ``SECRET_KEY`` exposes them. Production should set dedicated keys.
@@ -53,6 +53,12 @@ def _fernet(keys: tuple[str, ...], secret_key: str) -> MultiFernet:
 def _current() -> MultiFernet:
     # Cached per key set, but the key set is read at every call (override_settings works).
     return _fernet(_configured_keys(), settings.SECRET_KEY)
+
+
+def current_keys() -> list[str]:
+    """The keys that decrypt what is stored now: ``ENCRYPTION_KEYS``, or the key derived from
+    ``SECRET_KEY`` when none is set (what a rotation must keep after the new key)."""
+    return list(_configured_keys()) or [_derived_key(settings.SECRET_KEY).decode()]
 
 
 def has_dedicated_keys() -> bool:
