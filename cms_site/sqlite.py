@@ -1,4 +1,4 @@
-"""The embedded SQLite default, made to serve parallel requests (docs/DEPLOYMENT.md).
+"""The embedded SQLite default, made to serve parallel requests (docs/deployment.md).
 
 SQLite has one writer at a time. Out of the box (Django's defaults on Python's sqlite3), a
 burst of sign-ins meets "database is locked" (a 503), for three reasons this fixes:
@@ -28,7 +28,7 @@ import environ
 # a few milliseconds), shorter than gunicorn's 30 s worker timeout, so a request that
 # still cannot write gets a 503 rather than a killed worker. Under gevent the wait sleeps
 # in C and holds up the worker's other greenlets, which is short because no code holds a
-# write transaction while it waits on the network (docs/DEPLOYMENT.md).
+# write transaction while it waits on the network (docs/deployment.md).
 DEFAULT_TIMEOUT = 20.0
 
 PRAGMAS = (

@@ -3,7 +3,7 @@
 Everything that differs between machines comes from the environment (django-environ):
 SQLite and a file cache by default, PostgreSQL and Redis when ``DATABASE_URL`` / ``REDIS_URL``
 are set. The TikTok plugin is configured in one namespaced dict, ``TIKTOK_MOBILE_AUTH``,
-filled from the ``TIKTOK_*`` variables documented in the README.
+filled from the ``TIKTOK_*`` variables documented in docs/configuration.md.
 """
 
 from datetime import timedelta
@@ -105,7 +105,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A connection pool per process (psycopg_pool, through Django): a request borrows a
     # connection at its first query and gives it back when it ends. The pool, not a
     # connection per thread (CONN_MAX_AGE), because gunicorn's gevent workers run each
-    # client connection in a greenlet of its own (docs/DEPLOYMENT.md). CONN_HEALTH_CHECKS
+    # client connection in a greenlet of its own (docs/deployment.md). CONN_HEALTH_CHECKS
     # makes the pool check a connection before lending it, so a restarted database does
     # not turn into a burst of errors. DJANGO_DB_POOL=false: one persistent connection
     # per thread instead (with the gthread worker), kept DJANGO_CONN_MAX_AGE seconds.
