@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from tests.integration.live import ROOT, LiveSite
 
-# The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 make test
+# The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 make test
 # PYTEST_ARGS=tests/browser), so a test run leaves the work tree clean; otherwise they go to a
 # temporary folder, still taken, so a page that cannot render still fails the test.
 SCREENSHOTS = (

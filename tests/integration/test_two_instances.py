@@ -1,5 +1,5 @@
 """Scale-out: two site processes behind an imaginary load balancer, sharing one PostgreSQL
-database and one Redis, as docs/DEPLOYMENT.md describes.
+database and one Redis, as docs/deployment.md describes.
 
 Every request may land on either instance: a sign-in begun on one finishes on the other,
 tokens issued by one are refreshed, read and revoked on the other, and a client's throttle
@@ -44,7 +44,7 @@ def sites(fake_tiktok, tmp_path_factory) -> Iterator[tuple[LiveSite, LiveSite]]:
     store = redis.Redis.from_url(_redis_url())
     store.flushdb()
     shared = {
-        # What every instance must share (docs/DEPLOYMENT.md); DATABASE_URL is shared below.
+        # What every instance must share (docs/deployment.md); DATABASE_URL is shared below.
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
         "TIKTOK_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
         "REDIS_URL": _redis_url(),
