@@ -8,8 +8,9 @@ class TikTokMobileAuthConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Only wiring here: importing checks registers the system checks.
+        # Only wiring here: importing these modules registers the system checks.
         from tiktok_mobile_auth import checks  # noqa: F401
+        from tiktok_mobile_auth.cms import login_button  # noqa: F401
         from tiktok_mobile_auth.cms import receivers
 
         receivers.connect()
