@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-services lint format clean bench bench-full bench-large docs
+.PHONY: install run test test-services lint format clean bench bench-full bench-large bench-sqlite docs
 
 install: $(STAMP)
 
@@ -47,9 +47,14 @@ bench-full: $(BENCH_STAMP)
 bench-large: $(BENCH_STAMP)
 	$(PY) -m bench.large
 
+# Returning-user connect on the SQLite default against a dj-rest-auth + allauth peer.
+bench-sqlite: $(BENCH_STAMP)
+	$(PY) -m bench.sqlite
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 # The documentation site (mkdocs.yml): strict, so a broken link or anchor fails the build.
 DOCS_STAMP := $(VENV)/.docs-stamp

@@ -1,0 +1,8 @@
+"""``gunicorn bench.peer.wsgi`` (the peer's settings unless DJANGO_SETTINGS_MODULE says)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.peer.settings")
+application = get_wsgi_application()
