@@ -8,7 +8,7 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from tests.conftest import USER_INFO_URL, user_info_reply
+from tests.support.replies import USER_INFO_URL, user_info_reply
 
 pytestmark = pytest.mark.django_db
 
@@ -48,9 +48,9 @@ def test_missing_credentials_fail(settings):
         run()
 
 
-def test_ping_reports_tiktok_reachable_or_not(tiktok):
-    tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
+def test_ping_reports_tiktok_reachable_or_not(tiktok_http):
+    tiktok_http.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
     assert "(HTTP 401): ok" in run("--ping")
-    tiktok.get(USER_INFO_URL, body=requests.ConnectionError("refused"))
+    tiktok_http.get(USER_INFO_URL, body=requests.ConnectionError("refused"))
     with pytest.raises(CommandError, match="could not be reached"):
         run("--ping")

@@ -11,7 +11,7 @@ import pytest
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
-from tests.conftest import configure
+from tests.support.api import configure
 from tiktok_mobile_auth.proxies import TrustedProxyMiddleware, forwarded_scheme
 
 PROXY = "10.0.0.5"

@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework_simplejwt.tokens import AccessToken
 
-from tests.conftest import ALICE, BASE, USER_INFO_URL, error_of, user_info_reply
+from tests.support.api import BASE, error_of
+from tests.support.replies import USER_INFO_URL, user_info_reply
+from tests.support.tiktok import ALICE
 from tiktok_mobile_auth.models import TikTokAccount
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +30,8 @@ def connect(api, token="act.good-token", **kwargs):
     return api.post(f"{BASE}/connect", {"access_token": token}, format="json", **kwargs)
 
 
-def test_first_connect_creates_a_member_and_returns_tokens(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_first_connect_creates_a_member_and_returns_tokens(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
 
     assert response.status_code == 200
@@ -49,14 +51,14 @@ def test_first_connect_creates_a_member_and_returns_tokens(api, tiktok):
     assert list(user.groups.values_list("name", flat=True)) == ["Members"]
     assert not user.has_usable_password()
     # What TikTok was sent: the token as a Bearer header, the basic fields.
-    sent = tiktok.calls[0].request
+    sent = tiktok_http.calls[0].request
     assert sent.headers["Authorization"] == "Bearer act.good-token"
     assert sent.params == {"fields": "open_id,union_id,display_name,avatar_url"}
 
 
-def test_second_connect_finds_the_same_user_and_refreshes_the_profile(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "display_name": "Alice Two"}))
+def test_second_connect_finds_the_same_user_and_refreshes_the_profile(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply({**ALICE, "display_name": "Alice Two"}))
     first = connect(api).json()
     second = connect(api).json()
 
@@ -68,8 +70,8 @@ def test_second_connect_finds_the_same_user_and_refreshes_the_profile(api, tikto
 
 
 @pytest.mark.parametrize("fmt", ["json", "multipart-as-form"])
-def test_form_bodies_are_accepted(api, tiktok, fmt):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_form_bodies_are_accepted(api, tiktok_http, fmt):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     if fmt == "json":
         response = connect(api)
     else:
@@ -95,25 +97,25 @@ def test_form_bodies_are_accepted(api, tiktok, fmt):
         {"access_token": "act.\x00"},
     ],
 )
-def test_bad_bodies_get_400_and_never_reach_tiktok(api, tiktok, body):
+def test_bad_bodies_get_400_and_never_reach_tiktok(api, tiktok_http, body):
     response = api.post(f"{BASE}/connect", body, format="json")
     assert response.status_code == 400
     error = error_of(response)
     assert error["name"] == "ValidationError"
     assert error["details"]["code"] == "invalid_request"
     assert "access_token" in error["details"]["errors"]
-    assert len(tiktok.calls) == 0
+    assert len(tiktok_http.calls) == 0
     assert User.objects.count() == 0
 
 
 @pytest.mark.parametrize("raw", [b"", b"{not json", b"[1, 2]", b"null"])
-def test_unparseable_or_non_object_json_gets_400(api, tiktok, raw):
+def test_unparseable_or_non_object_json_gets_400(api, tiktok_http, raw):
     response = api.post(f"{BASE}/connect", raw, content_type="application/json")
     assert response.status_code == 400
     assert error_of(response)["name"] == "ValidationError"
 
 
-def test_unsupported_content_type_gets_415(api, tiktok):
+def test_unsupported_content_type_gets_415(api, tiktok_http):
     response = api.post(f"{BASE}/connect", b"<x/>", content_type="application/xml")
     assert response.status_code == 415
     assert error_of(response)["details"]["code"] == "unsupported_media_type"
@@ -155,8 +157,8 @@ def test_wrong_method_gets_405_in_the_envelope(api):
         ({"status": 400, "json": user_info_reply(code="invalid_params")}, 502, "tiktok_error"),
     ],
 )
-def test_tiktok_failures_map_to_truthful_statuses(api, tiktok, reply, status, code):
-    tiktok.get(USER_INFO_URL, **reply)
+def test_tiktok_failures_map_to_truthful_statuses(api, tiktok_http, reply, status, code):
+    tiktok_http.get(USER_INFO_URL, **reply)
     response = connect(api)
     assert response.status_code == status
     assert error_of(response)["details"]["code"] == code
@@ -164,8 +166,8 @@ def test_tiktok_failures_map_to_truthful_statuses(api, tiktok, reply, status, co
     assert TikTokAccount.objects.count() == 0
 
 
-def test_tiktok_rate_limit_passes_retry_after_on(api, tiktok):
-    tiktok.get(
+def test_tiktok_rate_limit_passes_retry_after_on(api, tiktok_http):
+    tiktok_http.get(
         USER_INFO_URL,
         status=429,
         json=user_info_reply(code="rate_limit_exceeded"),
@@ -176,20 +178,20 @@ def test_tiktok_rate_limit_passes_retry_after_on(api, tiktok):
     assert response["Retry-After"] == "7"
 
 
-def test_timeout_and_refused_connection_give_503(api, tiktok):
+def test_timeout_and_refused_connection_give_503(api, tiktok_http):
     import requests
 
-    tiktok.get(USER_INFO_URL, body=requests.ConnectTimeout("slow"))
-    tiktok.get(USER_INFO_URL, body=requests.ConnectionError("refused"))
+    tiktok_http.get(USER_INFO_URL, body=requests.ConnectTimeout("slow"))
+    tiktok_http.get(USER_INFO_URL, body=requests.ConnectionError("refused"))
     for _ in range(2):
         response = connect(api)
         assert response.status_code == 503
         assert error_of(response)["details"]["code"] == "tiktok_unavailable"
 
 
-def test_missing_union_id_is_refused_without_a_user(api, tiktok):
+def test_missing_union_id_is_refused_without_a_user(api, tiktok_http):
     user = {k: v for k, v in ALICE.items() if k != "union_id"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply(user))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(user))
     response = connect(api)
     assert response.status_code == 502
     assert error_of(response)["details"]["code"] == "tiktok_union_id_missing"
@@ -202,9 +204,9 @@ def test_missing_union_id_is_refused_without_a_user(api, tiktok):
     ["Union-Alice-123@tiktok.com", "Union-Alice-123@TikTok.COM"],
     ids=["exact", "domain"],
 )
-def test_unlinked_user_holding_the_email_gets_409_and_nothing_is_linked(api, tiktok, squatted):
+def test_unlinked_user_holding_the_email_gets_409_and_nothing_is_linked(api, tiktok_http, squatted):
     User.objects.create_user("squatter", email=squatted, password="x")
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
     assert response.status_code == 409
     assert error_of(response)["details"]["code"] == "email_taken"
@@ -212,13 +214,13 @@ def test_unlinked_user_holding_the_email_gets_409_and_nothing_is_linked(api, tik
     assert User.objects.count() == 1
 
 
-def test_union_ids_that_differ_only_in_case_are_two_users(api, tiktok):
+def test_union_ids_that_differ_only_in_case_are_two_users(api, tiktok_http):
     # TikTok's union_id is opaque: "Union-Alice-123" and "union-alice-123" are two people.
     lower = {**ALICE, "union_id": "union-alice-123", "open_id": "open-other"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply(lower))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply(lower))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(lower))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(lower))
     first, second = connect(api), connect(api)
     assert (first.status_code, second.status_code) == (200, 200), second.content
     assert first.json()["user"]["email"] == "Union-Alice-123@tiktok.com"
@@ -237,11 +239,11 @@ def test_union_ids_that_differ_only_in_case_are_two_users(api, tiktok):
     assert User.objects.count() == 2
 
 
-def test_a_case_variant_of_the_pseudo_email_is_not_a_conflict(api, tiktok):
+def test_a_case_variant_of_the_pseudo_email_is_not_a_conflict(api, tiktok_http):
     # Held by a user not linked to TikTok: not this TikTok user's address (the union_id is
     # case-sensitive), and users are found by the link, so the holder gains nothing.
     squatter = User.objects.create_user("squatter", email="UNION-ALICE-123@tiktok.com")
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
     assert response.status_code == 200
     assert response.json()["user"]["id"] != squatter.pk
@@ -251,9 +253,9 @@ def test_a_case_variant_of_the_pseudo_email_is_not_a_conflict(api, tiktok):
     assert not TikTokAccount.objects.filter(user=squatter).exists()
 
 
-def test_blocked_user_gets_403(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_blocked_user_gets_403(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     connect(api)
     User.objects.update(is_active=False)
     response = connect(api)
@@ -262,10 +264,10 @@ def test_blocked_user_gets_403(api, tiktok):
     assert "jwt" not in response.json()
 
 
-def test_registration_closed_refuses_new_users_but_not_existing_ones(api, tiktok, settings):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "union_id": "other"}))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_registration_closed_refuses_new_users_but_not_existing_ones(api, tiktok_http, settings):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply({**ALICE, "union_id": "other"}))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     assert connect(api).status_code == 200
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ALLOW_REGISTRATION": False}
     refused = connect(api)
@@ -275,9 +277,9 @@ def test_registration_closed_refuses_new_users_but_not_existing_ones(api, tiktok
     assert User.objects.count() == 1
 
 
-def test_editor_role_puts_new_users_in_wagtail_editors(api, tiktok, settings):
+def test_editor_role_puts_new_users_in_wagtail_editors(api, tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "DEFAULT_ROLE": "editor"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
     assert response.json()["user"]["role"] == "editor"
     user = User.objects.get()
@@ -285,46 +287,50 @@ def test_editor_role_puts_new_users_in_wagtail_editors(api, tiktok, settings):
     assert user.has_perm("wagtailadmin.access_admin")
 
 
-def test_a_request_field_cannot_choose_the_role(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_a_request_field_cannot_choose_the_role(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     body = {"access_token": "act.good-token", "role": "editor"}
     response = api.post(f"{BASE}/connect", body, format="json")
     assert response.json()["user"]["role"] == "member"
     assert not Group.objects.get(name="Editors").user_set.exists()
 
 
-def test_usernames_are_unique_and_fall_back_from_handle_to_display_name(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "union_id": "u2", "open_id": "o2"}))
+def test_usernames_are_unique_and_fall_back_from_handle_to_display_name(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(
+        USER_INFO_URL, json=user_info_reply({**ALICE, "union_id": "u2", "open_id": "o2"})
+    )
     first = connect(api).json()["user"]["username"]
     second = connect(api).json()["user"]["username"]
     assert first == "Alice"
     assert second.startswith("Alice_") and second != first
 
 
-def test_profile_scope_asks_for_profile_fields_and_uses_the_handle(api, tiktok, settings):
+def test_profile_scope_asks_for_profile_fields_and_uses_the_handle(api, tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {
         **settings.TIKTOK_MOBILE_AUTH,
         "SCOPES": ["user.info.basic", "user.info.profile"],
     }
-    tiktok.get(USER_INFO_URL, json=user_info_reply({**ALICE, "username": "alice.tt"}))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply({**ALICE, "username": "alice.tt"}))
     response = connect(api)
     assert response.json()["user"]["username"] == "alice.tt"
     assert response.json()["user"]["tiktok"]["username"] == "alice.tt"
-    fields = tiktok.calls[0].request.params["fields"].split(",")
+    fields = tiktok_http.calls[0].request.params["fields"].split(",")
     assert {"username", "bio_description", "is_verified"} <= set(fields)
 
 
-def test_a_token_without_the_profile_scope_falls_back_to_basic_fields(api, tiktok, settings):
+def test_a_token_without_the_profile_scope_falls_back_to_basic_fields(api, tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {
         **settings.TIKTOK_MOBILE_AUTH,
         "SCOPES": ["user.info.basic", "user.info.profile"],
     }
-    tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="scope_not_authorized"))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, status=401, json=user_info_reply(code="scope_not_authorized"))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api)
     assert response.status_code == 200
-    assert tiktok.calls[1].request.params["fields"] == "open_id,union_id,display_name,avatar_url"
+    assert (
+        tiktok_http.calls[1].request.params["fields"] == "open_id,union_id,display_name,avatar_url"
+    )
 
 
 def test_disabled_plugin_answers_404_in_the_envelope(api, settings):
@@ -334,15 +340,15 @@ def test_disabled_plugin_answers_404_in_the_envelope(api, settings):
         assert error_of(response)["details"]["code"] == "plugin_disabled"
 
 
-def test_no_token_or_log_id_leak_into_logs_but_log_id_is_logged(api, tiktok, caplog):
-    tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
+def test_no_token_or_log_id_leak_into_logs_but_log_id_is_logged(api, tiktok_http, caplog):
+    tiktok_http.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
     with caplog.at_level(logging.DEBUG):
         connect(api, token="act.secret-value")
     assert "act.secret-value" not in caplog.text
     assert "log-err" in caplog.text
 
 
-def test_a_stale_authorization_header_does_not_block_connect(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_a_stale_authorization_header_does_not_block_connect(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect(api, HTTP_AUTHORIZATION="Bearer not-a-jwt")
     assert response.status_code == 200

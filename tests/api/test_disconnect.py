@@ -14,18 +14,8 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from tests.api.test_connect_code import connect_code
-from tests.api.test_tokens import refresh
-from tests.conftest import (
-    BASE,
-    REVOKE_URL,
-    TOKEN_URL,
-    USER_INFO_URL,
-    configure,
-    error_of,
-    token_reply,
-    user_info_reply,
-)
+from tests.support.api import BASE, configure, connect_code, error_of, refresh
+from tests.support.replies import REVOKE_URL, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin import jwt_tokens
 from tiktok_mobile_auth.storage import records
@@ -35,10 +25,10 @@ User = get_user_model()
 
 
 @pytest.fixture
-def signed_in(api, tiktok):
+def signed_in(api, tiktok_http):
     """Alice, signed in with the code flow (her TikTok tokens stored when STORE_TOKENS)."""
-    tiktok.post(TOKEN_URL, json=token_reply(expires_in=7200))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect_code(api)
     assert response.status_code == 200
     return response.json()
@@ -58,15 +48,15 @@ def assert_unlinked(api, session) -> None:
 
 
 def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
-    api, tiktok, store_tokens, signed_in
+    api, tiktok_http, store_tokens, signed_in
 ):
     other_session = jwt_tokens.start_family(User.objects.get())  # e.g. a second device
-    tiktok.post(REVOKE_URL, json={})
+    tiktok_http.post(REVOKE_URL, json={})
     response = disconnect(api, signed_in["jwt"])
 
     assert response.status_code == 204
     assert response.content == b""
-    revoke = tiktok.calls[-1].request
+    revoke = tiktok_http.calls[-1].request
     assert revoke.url == REVOKE_URL
     assert parse_qs(revoke.body) == {
         "client_key": ["test-client-key"],
@@ -83,15 +73,17 @@ def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
 
 
 def test_an_expiring_access_token_is_refreshed_before_it_is_revoked(
-    api, tiktok, store_tokens, signed_in, monkeypatch
+    api, tiktok_http, store_tokens, signed_in, monkeypatch
 ):
     later = records.now() + timedelta(seconds=7200)
     monkeypatch.setattr(records, "now", lambda: later)
-    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.refreshed", refresh_token="rft.2"))
-    tiktok.post(REVOKE_URL, json={})
+    tiktok_http.post(
+        TOKEN_URL, json=token_reply(access_token="act.refreshed", refresh_token="rft.2")
+    )
+    tiktok_http.post(REVOKE_URL, json={})
     assert disconnect(api, signed_in["jwt"]).status_code == 204
 
-    refresh_call, revoke_call = tiktok.calls[-2:]
+    refresh_call, revoke_call = tiktok_http.calls[-2:]
     assert parse_qs(refresh_call.request.body)["grant_type"] == ["refresh_token"]
     assert parse_qs(refresh_call.request.body)["refresh_token"] == ["rft.refresh"]
     assert parse_qs(revoke_call.request.body)["token"] == ["act.refreshed"]
@@ -109,9 +101,9 @@ def test_an_expiring_access_token_is_refreshed_before_it_is_revoked(
     ids=["503", "refused-in-200", "not-json", "unreachable"],
 )
 def test_a_failed_revoke_still_unlinks_everything_and_is_logged(
-    api, tiktok, store_tokens, signed_in, caplog, reply
+    api, tiktok_http, store_tokens, signed_in, caplog, reply
 ):
-    tiktok.post(REVOKE_URL, **reply)
+    tiktok_http.post(REVOKE_URL, **reply)
     with caplog.at_level(logging.WARNING, logger="tiktok_mobile_auth"):
         response = disconnect(api, signed_in["jwt"])
     assert response.status_code == 204
@@ -121,29 +113,29 @@ def test_a_failed_revoke_still_unlinks_everything_and_is_logged(
 
 
 def test_a_refused_refresh_before_revoke_still_unlinks(
-    api, tiktok, store_tokens, signed_in, monkeypatch
+    api, tiktok_http, store_tokens, signed_in, monkeypatch
 ):
     later = records.now() + timedelta(seconds=7200)
     monkeypatch.setattr(records, "now", lambda: later)
-    tiktok.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-g"})
+    tiktok_http.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-g"})
     assert disconnect(api, signed_in["jwt"]).status_code == 204
-    assert not any(call.request.url == REVOKE_URL for call in tiktok.calls)
+    assert not any(call.request.url == REVOKE_URL for call in tiktok_http.calls)
     assert_unlinked(api, signed_in)
 
 
-def test_without_stored_tokens_tiktok_is_not_called(api, tiktok, signed_in):
-    calls_before = len(tiktok.calls)
+def test_without_stored_tokens_tiktok_is_not_called(api, tiktok_http, signed_in):
+    calls_before = len(tiktok_http.calls)
     assert disconnect(api, signed_in["jwt"]).status_code == 204
-    assert len(tiktok.calls) == calls_before
+    assert len(tiktok_http.calls) == calls_before
     assert_unlinked(api, signed_in)
 
 
-def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok, signed_in):
+def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok_http, signed_in):
     assert disconnect(api, signed_in["jwt"]).status_code == 204
     old_user = User.objects.get(pk=signed_in["user"]["id"])
     assert old_user.email == ""  # the pseudo-email stood for the link only
-    tiktok.post(TOKEN_URL, json=token_reply(expires_in=7200))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     again = connect_code(api)
     assert again.status_code == 200, again.json()
     assert again.json()["user"]["id"] != old_user.pk  # a new user, linked afresh

@@ -19,14 +19,13 @@ from typing import Any
 from urllib.parse import quote_from_bytes
 
 import pytest
-import responses
 from django.contrib.auth import get_user_model
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BASE, TOKEN_URL, USER_INFO_URL, configure, error_of
-from tests.signin.test_webhooks import sign
+from tests.support.api import BASE, configure, error_of
+from tests.support.tiktok import sign
 from tiktok_mobile_auth.models import RefreshTokenFamily, TikTokAccount
 
 pytestmark = pytest.mark.django_db
@@ -47,15 +46,11 @@ FUZZ = settings(
 
 
 @pytest.fixture(autouse=True)
-def _no_throttle_and_tiktok_refusing(settings):
+def _no_throttle_and_tiktok_refusing(settings, tiktok):
     """Throttles off (else the fuzzing would soon be all 429s, before any body is read), and
-    TikTok, should a generated body ever get that far, refusing everything."""
+    the fake TikTok, which refuses every code and token it did not issue (all of them here),
+    should a generated body ever get that far."""
     configure(settings, THROTTLE_RATES=dict.fromkeys(SCOPES))
-    refusal = {"error": "invalid_grant", "error_description": "no", "log_id": "fuzz"}
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as tiktok:
-        tiktok.post(TOKEN_URL, json=refusal, status=400)
-        tiktok.get(USER_INFO_URL, json={"data": {}, "error": {"code": "access_token_invalid"}})
-        yield
 
 
 def check(response: Any) -> None:

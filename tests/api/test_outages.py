@@ -14,8 +14,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, ProgrammingError
 
-from tests.conftest import BASE, USER_INFO_URL, configure, error_of, user_info_reply
-from tests.integration.live import free_port
+from tests.support.api import BASE, configure, error_of
+from tests.support.live_site import free_port
+from tests.support.replies import USER_INFO_URL, user_info_reply
 from tiktok_mobile_auth.cms import panel
 from tiktok_mobile_auth.models import SignInEvent
 from tiktok_mobile_auth.signin import account_lookup
@@ -70,10 +71,10 @@ def test_every_endpoint_answers_503_when_the_cache_is_down(
 
 
 def test_a_database_outage_mid_sign_in_is_a_503_and_creates_nothing(
-    api, settings, tiktok, monkeypatch
+    api, settings, tiktok_http, monkeypatch
 ):
     configure(settings, ACCESS_TOKEN_POLICY="any")
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
 
     def unreachable(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
@@ -81,7 +82,7 @@ def test_a_database_outage_mid_sign_in_is_a_503_and_creates_nothing(
     monkeypatch.setattr(account_lookup, "find", unreachable)
     response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
     assert_outage(response)
-    assert len(tiktok.calls) == 1  # TikTok answered; the database did not
+    assert len(tiktok_http.calls) == 1  # TikTok answered; the database did not
     assert not User.objects.exists() and not SignInEvent.objects.exists()
 
 

@@ -15,7 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.settings import patched_settings
 from rest_framework.settings import api_settings
 
-from tests.conftest import BASE
+from tests.support.api import BASE
 from tiktok_mobile_auth import urls
 from tiktok_mobile_auth.api.errors import STATUS_NAMES
 from tiktok_mobile_auth.api.openapi.error_responses import ERROR_CODES, OPERATION_ERRORS

@@ -16,7 +16,9 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django_redis import get_redis_connection
 
-from tests.conftest import configure, require_service, run_at_once
+from tests.support.api import configure
+from tests.support.concurrency import run_at_once
+from tests.support.services import require_service
 from tiktok_mobile_auth.api import throttle_counters as counters
 from tiktok_mobile_auth.api import throttles
 from tiktok_mobile_auth.api.throttle_counters import Window

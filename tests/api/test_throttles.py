@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from tests.conftest import BASE, configure, error_of
+from tests.support.api import BASE, configure, error_of
 from tiktok_mobile_auth.api import throttles
 from tiktok_mobile_auth.api.throttles import parse_rate
 from tiktok_mobile_auth.conf import DEFAULTS, get_config

@@ -6,7 +6,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from tests.conftest import BASE, USER_INFO_URL, error_of, mint, user_info_reply
+from tests.support.api import BASE, error_of, me, refresh
+from tests.support.replies import USER_INFO_URL, user_info_reply
+from tests.support.tiktok import mint
 from tiktok_mobile_auth.models import RefreshTokenFamily
 
 pytestmark = pytest.mark.django_db
@@ -14,10 +16,10 @@ User = get_user_model()
 
 
 @pytest.fixture
-def signed_in(api, tiktok):
+def signed_in(api, tiktok_http):
     """Alice, signed in through connect: the connect response body."""
     mint("act.x")
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
     assert response.status_code == 200
     return response.json()
@@ -36,14 +38,6 @@ def test_connect_starts_a_family_that_stores_no_token(signed_in):
     # A dump of the table holds no usable credential: no column holds a token.
     stored = " ".join(str(value) for value in RefreshTokenFamily.objects.values().get().values())
     assert signed_in["refresh"] not in stored and signed_in["jwt"] not in stored
-
-
-def me(api, jwt):
-    return api.get(f"{BASE}/me", HTTP_AUTHORIZATION=f"Bearer {jwt}")
-
-
-def refresh(api, token):
-    return api.post(f"{BASE}/token/refresh", {"refresh": token}, format="json")
 
 
 def test_me_returns_the_same_user_object_as_connect(api, signed_in):

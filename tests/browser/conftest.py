@@ -20,9 +20,9 @@ import pytest
 import wagtail
 from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
-from tests.conftest import require_service
-from tests.integration.conftest import fake, fake_tiktok  # noqa: F401 (shared fixtures)
-from tests.integration.live import LiveSite
+from tests.support.live_fixtures import fake, fake_tiktok  # noqa: F401 (shared fixtures)
+from tests.support.live_site import LiveSite
+from tests.support.services import require_service
 
 from .support import create_superuser, log_in, save_tiktok_settings
 

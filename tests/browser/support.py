@@ -20,7 +20,7 @@ from typing import Any
 import requests
 from playwright.sync_api import Page, expect
 
-from tests.integration.live import ROOT, LiveSite
+from tests.support.live_site import ROOT, LiveSite
 
 # The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 make test
 # PYTEST_ARGS=tests/browser), so a test run leaves the work tree clean; otherwise they go to a

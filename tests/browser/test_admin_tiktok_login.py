@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from playwright.sync_api import Page, Request, Route, expect
 
-from tests.integration.live import LiveSite
+from tests.support.live_site import LiveSite
 
 from .conftest import new_context
 from .support import account_id, manage_account, screenshot, sign_in_through_api

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from wagtail.models import ModelLogEntry
 
-from tests.conftest import BASE
+from tests.support.api import BASE
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import RefreshTokenFamily, SignInEvent, TikTokAccount
 from tiktok_mobile_auth.signin.jwt_tokens import start_family
@@ -126,8 +126,8 @@ def test_unlinking_keeps_the_user_but_ends_their_sessions(admin_client, api):
     assert ModelLogEntry.objects.filter(action="wagtail.delete").exists()
 
 
-def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, settings):
-    from tests.conftest import REVOKE_URL
+def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok_http, settings):
+    from tests.support.replies import REVOKE_URL
     from tiktok_mobile_auth.signin import tiktok_token_store
     from tiktok_mobile_auth.tiktok import TokenGrant
 
@@ -142,9 +142,9 @@ def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, sett
         refresh_expires_in=86400,
     )
     tiktok_token_store.save_grant(account, grant, get_config())
-    tiktok.post(REVOKE_URL, json={})
+    tiktok_http.post(REVOKE_URL, json={})
     admin_client.post(f"{URL}delete/{account.pk}/")
-    assert "token=act.stored" in tiktok.calls[0].request.body
+    assert "token=act.stored" in tiktok_http.calls[0].request.body
     assert not TikTokAccount.objects.exists()
 
 

@@ -13,19 +13,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tiktok_mobile_auth.testing import FakeTikTokProcess
-
-from .live import LiveSite
-
-
-@pytest.fixture(scope="session")
-def fake_tiktok() -> Iterator[FakeTikTokProcess]:
-    with FakeTikTokProcess() as process:
-        yield process
+from tests.support.live_fixtures import fake, fake_tiktok  # noqa: F401 (shared fixtures)
+from tests.support.live_site import LiveSite
 
 
 @pytest.fixture(scope="session")
-def live_site(fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:
+def live_site(fake_tiktok, tmp_path_factory) -> Iterator[LiveSite]:  # noqa: F811
     # A low logout limit, so a test can reach it; nothing else on this site logs out.
     site = LiveSite(
         tmp_path_factory.mktemp("live"), fake_tiktok.base_url, TIKTOK_THROTTLE_LOGOUT="5/min"
@@ -45,10 +38,3 @@ def compat_site(live_site, tmp_path_factory) -> Iterator[LiveSite]:
     )
     with compat.running() as site:
         yield site
-
-
-@pytest.fixture
-def fake(fake_tiktok):
-    """The fake TikTok's control client, reset before each test."""
-    fake_tiktok.control.reset()
-    return fake_tiktok.control

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .live import free_port
+from tests.support.live_site import free_port
 
 pytestmark = pytest.mark.integration
 

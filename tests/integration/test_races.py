@@ -26,8 +26,9 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.live_site import ROOT, LiveSite
+
 from ..conftest import require_service
-from .live import ROOT, LiveSite
 
 pytestmark = pytest.mark.integration
 

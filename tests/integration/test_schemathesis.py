@@ -44,10 +44,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.support.live_site import LiveSite
 from tiktok_mobile_auth.api.errors import STATUS_NAMES
 from tiktok_mobile_auth.api.openapi.error_responses import ERROR_CODES, OPERATION_ERRORS
-
-from .live import LiveSite
 
 pytestmark = pytest.mark.integration
 

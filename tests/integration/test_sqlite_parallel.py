@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import requests
 
-from .live import Database, LiveSite, free_port
+from tests.support.live_site import Database, LiveSite, free_port
 
 pytestmark = pytest.mark.integration
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 pytestmark = pytest.mark.integration
 

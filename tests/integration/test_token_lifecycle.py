@@ -13,7 +13,7 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from .live import LiveSite
+from tests.support.live_site import LiveSite
 
 pytestmark = pytest.mark.integration
 

@@ -18,9 +18,8 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 
-from tests.conftest import require_service
-
-from .live import LiveSite
+from tests.support.live_site import LiveSite
+from tests.support.services import require_service
 
 pytestmark = [pytest.mark.integration, pytest.mark.postgres, pytest.mark.redis]
 

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 from tiktok_mobile_auth.models import TikTokAccount
 from tiktok_mobile_auth.signin import account_lookup
 

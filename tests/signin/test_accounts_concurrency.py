@@ -12,7 +12,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tests.conftest import require_service, run_at_once
+from tests.support.concurrency import run_at_once
+from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount
 from tiktok_mobile_auth.signin import accounts

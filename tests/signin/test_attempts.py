@@ -10,7 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 
-from tests.conftest import configure, require_service, run_at_once
+from tests.support.api import configure
+from tests.support.concurrency import run_at_once
+from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import InvalidState, SpentState, UnknownState
 from tiktok_mobile_auth.models import LoginAttempt

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import configure
+from tests.support.api import configure
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import TokenNotIssuedHere
 from tiktok_mobile_auth.models import MintedToken

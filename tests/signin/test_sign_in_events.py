@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.conftest import ALICE, BASE, USER_INFO_URL, user_info_reply
+from tests.support.api import BASE
+from tests.support.replies import USER_INFO_URL, user_info_reply
+from tests.support.tiktok import ALICE
 from tiktok_mobile_auth.models import SignInEvent
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +30,9 @@ def events():
     )
 
 
-def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     connect(api, REMOTE_ADDR="198.51.100.7")
     connect(api, REMOTE_ADDR="198.51.100.8")
     assert events() == [
@@ -40,18 +42,18 @@ def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(api, tiktok):
     assert {e.account.union_id for e in SignInEvent.objects.all()} == {ALICE["union_id"]}
 
 
-def test_the_ip_comes_from_a_trusted_proxy_only(api, tiktok, settings):
+def test_the_ip_comes_from_a_trusted_proxy_only(api, tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "TRUSTED_PROXIES": "10.0.0.1"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     connect(api, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.7")
     connect(api, REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert [e[3] for e in events()] == ["198.51.100.7", "203.0.113.5"]
 
 
-def test_a_blocked_user_is_recorded_as_refused_on_their_account(api, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_a_blocked_user_is_recorded_as_refused_on_their_account(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     connect(api)
     User.objects.update(is_active=False)
     assert connect(api).status_code == 403
@@ -60,9 +62,9 @@ def test_a_blocked_user_is_recorded_as_refused_on_their_account(api, tiktok):
     assert last.account is not None
 
 
-def test_refusals_without_an_account_keep_the_union_id(api, tiktok, settings):
+def test_refusals_without_an_account_keep_the_union_id(api, tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ALLOW_REGISTRATION": False}
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     assert connect(api).status_code == 403
     [event] = SignInEvent.objects.all()
     assert (event.outcome, event.code, event.union_id) == (
@@ -73,7 +75,7 @@ def test_refusals_without_an_account_keep_the_union_id(api, tiktok, settings):
     assert event.account is None
 
 
-def test_tiktok_failures_with_no_identity_are_not_recorded(api, tiktok):
-    tiktok.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
+def test_tiktok_failures_with_no_identity_are_not_recorded(api, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
     assert connect(api).status_code == 401
     assert events() == []

@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from tests.api.test_connect_code import connect_code
-from tests.conftest import BASE, TOKEN_URL, USER_INFO_URL, configure, token_reply, user_info_reply
+from tests.support.api import BASE, configure, connect_code
+from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.web import come_back, existing, start
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import NotConfigured, TokensUnavailable
 from tiktok_mobile_auth.models import MintedToken, TikTokAccount, TikTokTokens
@@ -70,9 +71,11 @@ def decrypted(row: TikTokTokens) -> tuple[str, str]:
 # -- what is stored, and when ------------------------------------------------------------
 
 
-def test_the_code_flow_stores_the_grant_with_tiktoks_lifetimes(api, tiktok, store_tokens, clock):
-    tiktok.post(TOKEN_URL, json=token_reply(expires_in=7200, refresh_expires_in=15552000))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_the_code_flow_stores_the_grant_with_tiktoks_lifetimes(
+    api, tiktok_http, store_tokens, clock
+):
+    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200, refresh_expires_in=15552000))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     assert connect_code(api).status_code == 200
 
     row = TikTokTokens.objects.get()
@@ -84,22 +87,23 @@ def test_the_code_flow_stores_the_grant_with_tiktoks_lifetimes(api, tiktok, stor
     assert (row.open_id, row.scopes, row.refreshed_at) == ("open-alice", "user.info.basic", None)
 
 
-def test_nothing_is_stored_by_default(api, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_nothing_is_stored_by_default(api, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     assert connect_code(api).status_code == 200
     assert not TikTokTokens.objects.exists()
 
 
 def test_the_admin_sign_in_stores_the_grant_and_stashes_nothing(client, tiktok, store_tokens):
-    from tests.web.test_admin_sign_in import come_back, existing, start
-
     account = existing("editor")
     assert come_back(client, start(client), tiktok).status_code == 302
-    assert decrypted(TikTokTokens.objects.get(account=account)) == (
-        "act.fresh-token",
-        "rft.refresh",
-    )
+    access, refresh = decrypted(TikTokTokens.objects.get(account=account))
+    # The pair TikTok issued: the profile was fetched with that access token, and TikTok
+    # still honours that refresh token.
+    assert tiktok.sent("userinfo")[0]["headers"]["Authorization"] == f"Bearer {access}"
+    credentials = {"client_key": "test-client-key", "client_secret": "test-client-secret"}
+    rotated = tiktok.state.refresh({**credentials, "refresh_token": refresh})
+    assert rotated["open_id"] == "open-alice"
     assert MintedToken.objects.exclude(grant_encrypted="").count() == 0
 
 
@@ -112,9 +116,9 @@ def test_a_new_grant_replaces_the_stored_one(account, store_tokens, clock):
     assert row.obtained_at == clock.now
 
 
-def test_no_token_can_be_read_from_the_database(api, tiktok, store_tokens):
-    tiktok.post(TOKEN_URL, json=token_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_no_token_can_be_read_from_the_database(api, tiktok_http, store_tokens):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     assert connect_code(api).status_code == 200
 
     dump = io.StringIO()
@@ -130,10 +134,10 @@ def test_no_token_can_be_read_from_the_database(api, tiktok, store_tokens):
 
 @pytest.mark.parametrize("where", ["database", "cache"])
 def test_the_callback_grant_is_stored_when_connect_names_its_account(
-    client, api, tiktok, settings, store_tokens, where
+    client, api, tiktok_http, settings, store_tokens, where
 ):
     configure(settings, ALLOW_APP_STATE=True, STORAGE=where)
-    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.cb", refresh_token="rft.cb"))
+    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.cb", refresh_token="rft.cb"))
     back = client.get(f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic"})
     token = parse_qs(urlsplit(back["Location"]).query)["access_token"][0]
     assert not TikTokTokens.objects.exists()  # the callback does not know the account
@@ -144,8 +148,8 @@ def test_the_callback_grant_is_stored_when_connect_names_its_account(
     assert "rft.cb" not in stash
     assert "rft.cb" in crypto.decrypt(stash)
 
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     for _ in range(2):  # a second connect with the same token finds the stash spent
         response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
         assert response.status_code == 200
@@ -164,9 +168,9 @@ def test_a_stashed_grant_of_another_open_id_is_not_stored(account, store_tokens,
     assert tiktok_token_store._take_stash("act.bob", config) is None  # spent all the same
 
 
-def test_store_tokens_off_stashes_nothing(client, tiktok, settings):
+def test_store_tokens_off_stashes_nothing(client, tiktok_http, settings):
     configure(settings, ALLOW_APP_STATE=True, STORAGE="database")
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     client.get(f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic"})
     assert MintedToken.objects.get().grant_encrypted == ""
 
@@ -176,27 +180,29 @@ def test_store_tokens_off_stashes_nothing(client, tiktok, settings):
 
 @pytest.mark.parametrize(("seconds_left", "refreshes"), [(3600, False), (301, False), (299, True)])
 def test_the_token_is_refreshed_only_inside_the_five_minute_margin(
-    account, tiktok, store_tokens, clock, seconds_left, refreshes
+    account, tiktok_http, store_tokens, clock, seconds_left, refreshes
 ):
     store(account, expires_in=seconds_left)
     if refreshes:
-        tiktok.post(TOKEN_URL, json=token_reply(access_token="act.new", refresh_token="rft.new"))
+        tiktok_http.post(
+            TOKEN_URL, json=token_reply(access_token="act.new", refresh_token="rft.new")
+        )
     token = tiktok_token_store.valid_access_token(account)
     assert token == ("act.new" if refreshes else "act.old")
-    assert len(tiktok.calls) == int(refreshes)
+    assert len(tiktok_http.calls) == int(refreshes)
 
 
-def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok, store_tokens, clock):
+def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok_http, store_tokens, clock):
     store(account, expires_in=60)
     obtained = clock.now
     clock.now += timedelta(hours=1)
     reply = token_reply(
         access_token="act.new", refresh_token="rft.new", expires_in=7200, refresh_expires_in=999
     )
-    tiktok.post(TOKEN_URL, json=reply)
+    tiktok_http.post(TOKEN_URL, json=reply)
 
     assert tiktok_token_store.valid_access_token(account) == "act.new"
-    assert parse_qs(tiktok.calls[0].request.body)["refresh_token"] == ["rft.old"]
+    assert parse_qs(tiktok_http.calls[0].request.body)["refresh_token"] == ["rft.old"]
     row = TikTokTokens.objects.get()
     assert decrypted(row) == ("act.new", "rft.new")
     assert row.access_expires_at == clock.now + timedelta(seconds=7200)
@@ -205,74 +211,74 @@ def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok, store_tok
     assert row.obtained_at == obtained  # a refresh is not a new authorization
     # The next call uses the stored token: TikTok is not asked again.
     assert tiktok_token_store.valid_access_token(account) == "act.new"
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
-def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok, store_tokens, clock):
+def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok_http, store_tokens, clock):
     store(account, expires_in=0)
     reply = token_reply(access_token="act.new")
     del reply["refresh_token"], reply["refresh_expires_in"]
-    tiktok.post(TOKEN_URL, json=reply)
+    tiktok_http.post(TOKEN_URL, json=reply)
     assert tiktok_token_store.valid_access_token(account) == "act.new"
     row = TikTokTokens.objects.get()
     assert decrypted(row) == ("act.new", "rft.old")
     assert row.refresh_expires_at == clock.now + timedelta(seconds=15552000)
 
 
-def test_a_grant_without_expires_in_is_refreshed_on_first_use(account, tiktok, store_tokens):
+def test_a_grant_without_expires_in_is_refreshed_on_first_use(account, tiktok_http, store_tokens):
     store(account, expires_in=0)  # TikTok left it out: assume nothing
-    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.new"))
+    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.new"))
     assert tiktok_token_store.valid_access_token(account) == "act.new"
 
 
 def test_a_worker_that_waited_for_the_lock_uses_the_token_refreshed_meanwhile(
-    account, tiktok, store_tokens, clock
+    account, tiktok_http, store_tokens, clock
 ):
     # valid_access_token saw an expiring token; by the time the lock is granted another
     # worker has stored a fresh pair: it must be used, not refreshed (and rotated) again.
     store(account, access_token="act.fresh", expires_in=7200)
     assert tiktok_token_store._refresh_locked(account, get_config()) == "act.fresh"
-    assert len(tiktok.calls) == 0
+    assert len(tiktok_http.calls) == 0
 
 
 @pytest.mark.parametrize("status", [200, 400])
-def test_a_refused_refresh_drops_the_tokens(account, tiktok, store_tokens, clock, status):
+def test_a_refused_refresh_drops_the_tokens(account, tiktok_http, store_tokens, clock, status):
     store(account, expires_in=0)
     body = {"error": "invalid_grant", "error_description": "revoked", "log_id": "log-1"}
-    tiktok.post(TOKEN_URL, status=status, json=body)
+    tiktok_http.post(TOKEN_URL, status=status, json=body)
     with pytest.raises(TokensUnavailable):
         tiktok_token_store.valid_access_token(account)
     assert not TikTokTokens.objects.exists()
     assert TikTokAccount.objects.filter(pk=account.pk).exists()
 
 
-def test_an_unreachable_tiktok_changes_nothing(account, tiktok, store_tokens, clock):
+def test_an_unreachable_tiktok_changes_nothing(account, tiktok_http, store_tokens, clock):
     store(account, expires_in=0)
     before = TikTokTokens.objects.values().get()
-    tiktok.post(TOKEN_URL, status=503, body="down")
+    tiktok_http.post(TOKEN_URL, status=503, body="down")
     with pytest.raises(TikTokUnavailable):
         tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.values().get() == before
 
 
 def test_tiktok_refusing_our_credentials_is_a_configuration_error(
-    account, tiktok, store_tokens, clock
+    account, tiktok_http, store_tokens, clock
 ):
     store(account, expires_in=0)
-    tiktok.post(TOKEN_URL, json={"error": "invalid_client", "log_id": "log-c"})
+    tiktok_http.post(TOKEN_URL, json={"error": "invalid_client", "log_id": "log-c"})
     with pytest.raises(NotConfigured):
         tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.exists()  # not the user's fault: kept
 
 
 def test_an_expired_refresh_token_is_dropped_without_calling_tiktok(
-    account, tiktok, store_tokens, clock
+    account, tiktok_http, store_tokens, clock
 ):
     store(account, expires_in=7200, refresh_expires_in=86400)
     clock.now += timedelta(days=2)
     with pytest.raises(TokensUnavailable):
         tiktok_token_store.valid_access_token(account)
-    assert len(tiktok.calls) == 0
+    assert len(tiktok_http.calls) == 0
     assert not TikTokTokens.objects.exists()
 
 

@@ -18,7 +18,10 @@ import responses
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from tests.conftest import TOKEN_URL, configure, require_service, run_at_once, token_reply
+from tests.support.api import configure
+from tests.support.concurrency import run_at_once
+from tests.support.replies import TOKEN_URL, token_reply
+from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin import tiktok_token_store
@@ -33,7 +36,7 @@ def _postgres_only():
     require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
 
 
-def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(settings, tiktok):
+def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(settings, tiktok_http):
     configure(settings, STORE_TOKENS=True)
     user = get_user_model().objects.create(username="racer", email="r@example.com")
     account = TikTokAccount.objects.create(user=user, union_id="union-r", open_id="open-r")
@@ -49,15 +52,15 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
         body = token_reply(access_token="act.new", refresh_token="rft.new", expires_in=7200)
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
-    tiktok.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
+    tiktok_http.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
     workers = 6
     results = run_at_once(
         lambda: tiktok_token_store.valid_access_token(account, get_config()), workers
     )
 
     assert results == ["act.new"] * workers
-    assert len(tiktok.calls) == 1
-    assert parse_qs(tiktok.calls[0].request.body)["refresh_token"] == ["rft.old"]
+    assert len(tiktok_http.calls) == 1
+    assert parse_qs(tiktok_http.calls[0].request.body)["refresh_token"] == ["rft.old"]
     row = TikTokTokens.objects.get()
     assert crypto.decrypt(row.access_token_encrypted) == "act.new"
     assert crypto.decrypt(row.refresh_token_encrypted) == "rft.new"

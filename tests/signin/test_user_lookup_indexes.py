@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.signin import accounts
 

@@ -7,8 +7,6 @@ delivers at least once, retrying for 72 hours) changes nothing the second time.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import UTC, datetime
@@ -17,16 +15,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.api.test_connect_code import connect_code
-from tests.conftest import (
-    BASE,
-    TOKEN_URL,
-    USER_INFO_URL,
-    configure,
-    error_of,
-    token_reply,
-    user_info_reply,
-)
+from tests.support.api import BASE, configure, connect_code, error_of
+from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.tiktok import sign
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin import tiktok_token_store, webhooks
@@ -70,11 +61,6 @@ def event(**overrides) -> dict:
         "content": json.dumps({"reason": 1}),
         **overrides,
     }
-
-
-def sign(raw: bytes, timestamp: float, secret: str = SECRET) -> str:
-    digest = hmac.new(secret.encode(), f"{int(timestamp)}.".encode() + raw, hashlib.sha256)
-    return f"t={int(timestamp)},s={digest.hexdigest()}"
 
 
 def send(raw: bytes | dict, header: str | None = None, *, at: float | None = None):
@@ -163,12 +149,12 @@ def test_tokens_obtained_after_the_event_are_kept(account, now):
     assert unchanged(account)
 
 
-def test_the_next_sign_in_clears_the_mark(api, tiktok, account, now):
+def test_the_next_sign_in_clears_the_mark(api, tiktok_http, account, now):
     result_of(send(event()))
     account.union_id = "Union-Alice-123"  # the union_id the mocked TikTok answers with
     account.save()
-    tiktok.post(TOKEN_URL, json=token_reply())
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect_code(api)
     assert response.status_code == 200
     assert response.json()["user"]["tiktok"]["deauthorized"] is False

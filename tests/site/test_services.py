@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
-from tests.conftest import require_service
+from tests.support.services import require_service
 
 
 @pytest.mark.postgres

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from tests.conftest import USER_INFO_URL, require_service, user_info_reply
+from tests.support.replies import USER_INFO_URL, user_info_reply
+from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent
 from tiktok_mobile_auth.storage.round_trips import insert_without_returning, one_round_trip
@@ -35,7 +36,7 @@ def query() -> None:
         cursor.execute("SELECT 1")
 
 
-def test_the_connection_is_given_back_before_the_tiktok_call(tiktok):
+def test_the_connection_is_given_back_before_the_tiktok_call(tiktok_http):
     query()
     assert connection.connection is not None and borrowed() == 1
     held_during_call = []
@@ -44,7 +45,7 @@ def test_the_connection_is_given_back_before_the_tiktok_call(tiktok):
         held_during_call.append(borrowed())
         return True, ""
 
-    tiktok.get(USER_INFO_URL, json=user_info_reply(), match=[note_borrowed])
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(), match=[note_borrowed])
     TikTokClient(get_config()).get_user_info("act.x", fields=("open_id", "union_id"))
     assert held_during_call == [0]  # nothing borrowed while TikTok answered
     assert connection.connection is None
@@ -52,8 +53,8 @@ def test_the_connection_is_given_back_before_the_tiktok_call(tiktok):
     assert borrowed() == 1
 
 
-def test_a_connection_inside_a_transaction_is_kept(tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_a_connection_inside_a_transaction_is_kept(tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     with transaction.atomic():
         query()
         kept = connection.connection
@@ -108,8 +109,8 @@ def test_a_record_inserted_without_returning_keeps_no_id():
     assert SignInEvent.objects.filter(union_id="union-no-id").count() == 1
 
 
-def test_a_tiktok_call_inside_a_round_trip_keeps_the_batching_connection(tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_a_tiktok_call_inside_a_round_trip_keeps_the_batching_connection(tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     with one_round_trip():
         kept = connection.connection
         insert_without_returning(record("union-receiver-calls-tiktok"))

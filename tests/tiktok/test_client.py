@@ -7,7 +7,8 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from tests.conftest import ALICE, REVOKE_URL, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.replies import REVOKE_URL, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.tiktok import ALICE
 from tiktok_mobile_auth import __version__
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.tiktok import (
@@ -44,14 +45,14 @@ def sent_form(call) -> dict[str, list[str]]:
 # -- exchange_code: what is sent ------------------------------------------------------
 
 
-def test_exchange_posts_exactly_the_documented_form(client, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_exchange_posts_exactly_the_documented_form(client, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     exchange(client)
 
-    request = tiktok.calls[0].request
+    request = tiktok_http.calls[0].request
     assert request.method == "POST"
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert sent_form(tiktok.calls[0]) == {
+    assert sent_form(tiktok_http.calls[0]) == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
         "code": ["code-1"],
@@ -60,29 +61,29 @@ def test_exchange_posts_exactly_the_documented_form(client, tiktok):
     }
 
 
-def test_exchange_sends_the_code_verifier_only_when_given(client, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_exchange_sends_the_code_verifier_only_when_given(client, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     exchange(client, code_verifier="v" * 43)
     exchange(client, code_verifier=None)
 
-    assert sent_form(tiktok.calls[0])["code_verifier"] == ["v" * 43]
-    assert "code_verifier" not in sent_form(tiktok.calls[1])
+    assert sent_form(tiktok_http.calls[0])["code_verifier"] == ["v" * 43]
+    assert "code_verifier" not in sent_form(tiktok_http.calls[1])
 
 
 @pytest.mark.parametrize("code", ["a%2Ab*c~d", "a b+c", "%", "é&x=y"])
-def test_the_code_is_sent_exactly_as_given(client, tiktok, code):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_the_code_is_sent_exactly_as_given(client, tiktok_http, code):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     exchange(client, code=code)
-    assert sent_form(tiktok.calls[0])["code"] == [code]
+    assert sent_form(tiktok_http.calls[0])["code"] == [code]
 
 
-def test_requests_carry_the_user_agent_and_the_configured_timeout(tiktok, settings):
+def test_requests_carry_the_user_agent_and_the_configured_timeout(tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "TIMEOUT": (1.5, 7)}
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     TikTokClient(get_config()).exchange_code("c", redirect_uri=REDIRECT_URI)
 
-    request = tiktok.calls[0].request
+    request = tiktok_http.calls[0].request
     assert request.headers["User-Agent"] == f"tiktok-mobile-auth/{__version__}"
     assert request.req_kwargs["timeout"] == (1.5, 7.0)
 
@@ -90,11 +91,11 @@ def test_requests_carry_the_user_agent_and_the_configured_timeout(tiktok, settin
 # -- exchange_code: what is parsed ----------------------------------------------------
 
 
-def test_exchange_parses_the_grant_with_tiktoks_lifetimes(client, tiktok):
+def test_exchange_parses_the_grant_with_tiktoks_lifetimes(client, tiktok_http):
     reply = token_reply(
         expires_in=7200, refresh_expires_in=15552000, scope="user.info.basic, user.info.profile"
     )
-    tiktok.post(TOKEN_URL, json=reply)
+    tiktok_http.post(TOKEN_URL, json=reply)
     grant = exchange(client)
 
     assert grant.access_token == "act.fresh-token"
@@ -105,8 +106,8 @@ def test_exchange_parses_the_grant_with_tiktoks_lifetimes(client, tiktok):
     assert grant.scopes == ("user.info.basic", "user.info.profile")
 
 
-def test_the_grant_repr_hides_the_tokens(client, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_the_grant_repr_hides_the_tokens(client, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     text = repr(exchange(client))
     assert "act.fresh-token" not in text
     assert "rft.refresh" not in text
@@ -122,8 +123,8 @@ OAUTH_ERROR = {
 
 
 @pytest.mark.parametrize("status", [400, 401, 200])
-def test_an_oauth_error_body_raises_oauth_error(client, tiktok, status):
-    tiktok.post(TOKEN_URL, status=status, json=OAUTH_ERROR)
+def test_an_oauth_error_body_raises_oauth_error(client, tiktok_http, status):
+    tiktok_http.post(TOKEN_URL, status=status, json=OAUTH_ERROR)
     with pytest.raises(TikTokOAuthError) as caught:
         exchange(client)
     assert caught.value.code == "invalid_grant"
@@ -132,8 +133,8 @@ def test_an_oauth_error_body_raises_oauth_error(client, tiktok, status):
     assert caught.value.http_status == status
 
 
-def test_a_4xx_without_an_error_field_is_still_an_oauth_error(client, tiktok):
-    tiktok.post(TOKEN_URL, status=400, json={"log_id": "log-x"})
+def test_a_4xx_without_an_error_field_is_still_an_oauth_error(client, tiktok_http):
+    tiktok_http.post(TOKEN_URL, status=400, json={"log_id": "log-x"})
     with pytest.raises(TikTokOAuthError) as caught:
         exchange(client)
     assert caught.value.code == "invalid_request"
@@ -150,23 +151,23 @@ def test_a_4xx_without_an_error_field_is_still_an_oauth_error(client, tiktok):
         {"token_type": "Bearer"},
     ],
 )
-def test_a_200_without_access_token_or_open_id_is_a_bad_response(client, tiktok, reply):
-    tiktok.post(TOKEN_URL, json=reply)
+def test_a_200_without_access_token_or_open_id_is_a_bad_response(client, tiktok_http, reply):
+    tiktok_http.post(TOKEN_URL, json=reply)
     with pytest.raises(TikTokBadResponse):
         exchange(client)
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_is_unavailable(client, tiktok, status):
-    tiktok.post(TOKEN_URL, status=status, body="<html>down</html>")
+def test_5xx_is_unavailable(client, tiktok_http, status):
+    tiktok_http.post(TOKEN_URL, status=status, body="<html>down</html>")
     with pytest.raises(TikTokUnavailable) as caught:
         exchange(client)
     assert caught.value.http_status == status
     assert caught.value.code == "tiktok_unavailable"
 
 
-def test_429_is_unavailable_with_retry_after(client, tiktok):
-    tiktok.post(
+def test_429_is_unavailable_with_retry_after(client, tiktok_http):
+    tiktok_http.post(
         TOKEN_URL,
         status=429,
         json={"error": "rate_limit_exceeded", "log_id": "log-429"},
@@ -180,8 +181,8 @@ def test_429_is_unavailable_with_retry_after(client, tiktok):
 
 
 @pytest.mark.parametrize("header", ["soon", "Wed, 21 Oct 2026 07:28:00 GMT"])
-def test_an_unreadable_retry_after_is_dropped(client, tiktok, header):
-    tiktok.post(TOKEN_URL, status=429, body="", headers={"Retry-After": header})
+def test_an_unreadable_retry_after_is_dropped(client, tiktok_http, header):
+    tiktok_http.post(TOKEN_URL, status=429, body="", headers={"Retry-After": header})
     with pytest.raises(TikTokUnavailable) as caught:
         exchange(client)
     assert caught.value.retry_after is None
@@ -191,8 +192,8 @@ def test_an_unreadable_retry_after_is_dropped(client, tiktok, header):
     "fault",
     [requests.ConnectTimeout("slow"), requests.ReadTimeout("slow"), requests.ConnectionError("x")],
 )
-def test_transport_faults_are_unavailable_and_chained(client, tiktok, fault):
-    tiktok.post(TOKEN_URL, body=fault)
+def test_transport_faults_are_unavailable_and_chained(client, tiktok_http, fault):
+    tiktok_http.post(TOKEN_URL, body=fault)
     with pytest.raises(TikTokUnavailable) as caught:
         exchange(client)
     assert caught.value.__cause__ is fault
@@ -200,24 +201,24 @@ def test_transport_faults_are_unavailable_and_chained(client, tiktok, fault):
 
 
 @pytest.mark.parametrize("body", ["<html>hi</html>", "[1, 2]", '"text"', "null", "", b"\xff\xfe"])
-def test_a_reply_that_is_not_a_json_object_is_a_bad_response(client, tiktok, body):
-    tiktok.post(TOKEN_URL, status=200, body=body)
+def test_a_reply_that_is_not_a_json_object_is_a_bad_response(client, tiktok_http, body):
+    tiktok_http.post(TOKEN_URL, status=200, body=body)
     with pytest.raises(TikTokBadResponse) as caught:
         exchange(client)
     assert caught.value.http_status == 200
 
 
-def test_a_reply_over_the_size_limit_is_refused(tiktok, settings):
+def test_a_reply_over_the_size_limit_is_refused(tiktok_http, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "MAX_RESPONSE_BYTES": 100}
-    tiktok.post(TOKEN_URL, json=token_reply(padding="x" * 200))
+    tiktok_http.post(TOKEN_URL, json=token_reply(padding="x" * 200))
     with pytest.raises(TikTokBadResponse, match="larger than 100 bytes"):
         TikTokClient(get_config()).exchange_code("c", redirect_uri=REDIRECT_URI)
 
 
-def test_a_reply_at_the_size_limit_is_read(tiktok, settings):
+def test_a_reply_at_the_size_limit_is_read(tiktok_http, settings):
     reply = b'{"access_token": "act.a", "open_id": "o"}'
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "MAX_RESPONSE_BYTES": len(reply)}
-    tiktok.post(TOKEN_URL, body=reply, content_type="application/json")
+    tiktok_http.post(TOKEN_URL, body=reply, content_type="application/json")
     grant = TikTokClient(get_config()).exchange_code("c", redirect_uri=REDIRECT_URI)
     assert grant.access_token == "act.a"
 
@@ -230,20 +231,20 @@ def test_error_classes_form_one_hierarchy():
 # -- get_user_info --------------------------------------------------------------------
 
 
-def test_user_info_sends_the_bearer_token_and_fields(client, tiktok):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+def test_user_info_sends_the_bearer_token_and_fields(client, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     client.get_user_info("act.abc", fields=["open_id", "union_id"])
 
-    request = tiktok.calls[0].request
+    request = tiktok_http.calls[0].request
     assert request.method == "GET"
     assert request.headers["Authorization"] == "Bearer act.abc"
     assert request.params == {"fields": "open_id,union_id"}
     assert request.req_kwargs["timeout"] == get_config().timeout
 
 
-def test_user_info_parses_the_profile(client, tiktok):
+def test_user_info_parses_the_profile(client, tiktok_http):
     user = {**ALICE, "username": "alice.tt", "is_verified": True, "unknown_field": "x"}
-    tiktok.get(USER_INFO_URL, json=user_info_reply(user))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(user))
     profile = client.get_user_info("act.abc", fields=BASIC_FIELDS)
 
     assert profile.open_id == "open-alice"
@@ -256,11 +257,11 @@ def test_user_info_parses_the_profile(client, tiktok):
 
 
 @pytest.mark.parametrize("union_id", [None, "", "   ", 42])
-def test_a_missing_or_empty_union_id_is_none(client, tiktok, union_id):
+def test_a_missing_or_empty_union_id_is_none(client, tiktok_http, union_id):
     user = {k: v for k, v in ALICE.items() if k != "union_id"}
     if union_id is not None:
         user["union_id"] = union_id
-    tiktok.get(USER_INFO_URL, json=user_info_reply(user))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply(user))
     assert client.get_user_info("act.abc", fields=BASIC_FIELDS).union_id is None
 
 
@@ -273,8 +274,8 @@ def test_a_missing_or_empty_union_id_is_none(client, tiktok, union_id):
         (400, "scope_permission_missed", TikTokScopeError),
     ],
 )
-def test_user_info_error_codes_map_to_typed_errors(client, tiktok, status, code, cls):
-    tiktok.get(USER_INFO_URL, status=status, json=user_info_reply(code=code, message="m"))
+def test_user_info_error_codes_map_to_typed_errors(client, tiktok_http, status, code, cls):
+    tiktok_http.get(USER_INFO_URL, status=status, json=user_info_reply(code=code, message="m"))
     with pytest.raises(cls) as caught:
         client.get_user_info("act.abc", fields=BASIC_FIELDS)
     assert caught.value.code == code
@@ -282,8 +283,8 @@ def test_user_info_error_codes_map_to_typed_errors(client, tiktok, status, code,
     assert caught.value.http_status == status
 
 
-def test_other_user_info_errors_are_the_base_error(client, tiktok):
-    tiktok.get(
+def test_other_user_info_errors_are_the_base_error(client, tiktok_http):
+    tiktok_http.get(
         USER_INFO_URL, status=400, json=user_info_reply(code="invalid_params", message="bad")
     )
     with pytest.raises(TikTokError) as caught:
@@ -303,14 +304,14 @@ def test_other_user_info_errors_are_the_base_error(client, tiktok):
         {"data": [ALICE], "error": {"code": "ok"}},
     ],
 )
-def test_user_info_of_the_wrong_shape_is_a_bad_response(client, tiktok, reply):
-    tiktok.get(USER_INFO_URL, json=reply)
+def test_user_info_of_the_wrong_shape_is_a_bad_response(client, tiktok_http, reply):
+    tiktok_http.get(USER_INFO_URL, json=reply)
     with pytest.raises(TikTokBadResponse):
         client.get_user_info("act.abc", fields=BASIC_FIELDS)
 
 
-def test_user_info_5xx_is_unavailable_with_tiktoks_code(client, tiktok):
-    tiktok.get(USER_INFO_URL, status=500, json=user_info_reply(code="internal_error"))
+def test_user_info_5xx_is_unavailable_with_tiktoks_code(client, tiktok_http):
+    tiktok_http.get(USER_INFO_URL, status=500, json=user_info_reply(code="internal_error"))
     with pytest.raises(TikTokUnavailable) as caught:
         client.get_user_info("act.abc", fields=BASIC_FIELDS)
     assert caught.value.code == "internal_error"
@@ -359,13 +360,13 @@ def test_clients_share_one_pooled_session():
     assert isinstance(first.session, requests.Session)
 
 
-def test_a_given_session_is_used(tiktok):
+def test_a_given_session_is_used(tiktok_http):
     session = requests.Session()
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     client = TikTokClient(get_config(), session=session)
     client.exchange_code("c", redirect_uri=REDIRECT_URI)
     assert client.session is session
-    assert "tiktok-mobile-auth" not in tiktok.calls[0].request.headers["User-Agent"]
+    assert "tiktok-mobile-auth" not in tiktok_http.calls[0].request.headers["User-Agent"]
 
 
 # -- 429 from user info: one bounded retry -------------------------------------------------
@@ -387,63 +388,63 @@ def rate_limited(retry_after: str | None = None) -> dict:
 
 @pytest.mark.parametrize("retry_after", ["0", "1", "2"])
 def test_a_short_429_from_user_info_is_retried_once_after_the_wait(
-    client, tiktok, sleeps, retry_after
+    client, tiktok_http, sleeps, retry_after
 ):
-    tiktok.get(USER_INFO_URL, **rate_limited(retry_after))
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
+    tiktok_http.get(USER_INFO_URL, **rate_limited(retry_after))
+    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     profile = client.get_user_info("act.x", fields=BASIC_FIELDS)
     assert profile.open_id == ALICE["open_id"]
     assert sleeps == [int(retry_after)]
-    assert len(tiktok.calls) == 2
-    assert tiktok.calls[1].request.headers["Authorization"] == "Bearer act.x"
+    assert len(tiktok_http.calls) == 2
+    assert tiktok_http.calls[1].request.headers["Authorization"] == "Bearer act.x"
 
 
-def test_a_second_429_is_not_retried_again(client, tiktok, sleeps):
-    tiktok.get(USER_INFO_URL, **rate_limited("1"))
-    tiktok.get(USER_INFO_URL, **rate_limited("1"))
+def test_a_second_429_is_not_retried_again(client, tiktok_http, sleeps):
+    tiktok_http.get(USER_INFO_URL, **rate_limited("1"))
+    tiktok_http.get(USER_INFO_URL, **rate_limited("1"))
     with pytest.raises(TikTokUnavailable) as caught:
         client.get_user_info("act.x", fields=BASIC_FIELDS)
     assert caught.value.retry_after == 1
     assert sleeps == [1]
-    assert len(tiktok.calls) == 2
+    assert len(tiktok_http.calls) == 2
 
 
 @pytest.mark.parametrize("retry_after", [None, "3", "3600", "soon"])
-def test_a_long_or_unknown_wait_is_not_retried(client, tiktok, sleeps, retry_after):
-    tiktok.get(USER_INFO_URL, **rate_limited(retry_after))
+def test_a_long_or_unknown_wait_is_not_retried(client, tiktok_http, sleeps, retry_after):
+    tiktok_http.get(USER_INFO_URL, **rate_limited(retry_after))
     with pytest.raises(TikTokUnavailable):
         client.get_user_info("act.x", fields=BASIC_FIELDS)
     assert sleeps == []
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
-def test_a_5xx_from_user_info_is_not_retried(client, tiktok, sleeps):
-    tiktok.get(USER_INFO_URL, status=503, body="down", headers={"Retry-After": "1"})
+def test_a_5xx_from_user_info_is_not_retried(client, tiktok_http, sleeps):
+    tiktok_http.get(USER_INFO_URL, status=503, body="down", headers={"Retry-After": "1"})
     with pytest.raises(TikTokUnavailable):
         client.get_user_info("act.x", fields=BASIC_FIELDS)
     assert sleeps == []
 
 
-def test_the_token_exchange_is_never_retried(client, tiktok, sleeps):
+def test_the_token_exchange_is_never_retried(client, tiktok_http, sleeps):
     # A code is single-use: sending it twice could only fail (or be abused).
-    tiktok.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
+    tiktok_http.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
     with pytest.raises(TikTokUnavailable):
         exchange(client)
     assert sleeps == []
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
 # -- refresh and revoke -------------------------------------------------------------------
 
 
-def test_refresh_posts_the_documented_form_and_parses_the_rotated_pair(client, tiktok):
+def test_refresh_posts_the_documented_form_and_parses_the_rotated_pair(client, tiktok_http):
     reply = token_reply(access_token="act.new", refresh_token="rft.new", expires_in=7200)
-    tiktok.post(TOKEN_URL, json=reply)
+    tiktok_http.post(TOKEN_URL, json=reply)
     grant = client.refresh("rft.old")
 
-    request = tiktok.calls[0].request
+    request = tiktok_http.calls[0].request
     assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert sent_form(tiktok.calls[0]) == {
+    assert sent_form(tiktok_http.calls[0]) == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
         "grant_type": ["refresh_token"],
@@ -457,8 +458,8 @@ def test_refresh_posts_the_documented_form_and_parses_the_rotated_pair(client, t
 
 
 @pytest.mark.parametrize("status", [200, 400])
-def test_a_refused_refresh_raises_oauth_error_naming_the_refresh_token(client, tiktok, status):
-    tiktok.post(TOKEN_URL, status=status, json={"error": "invalid_grant", "log_id": "log-r"})
+def test_a_refused_refresh_raises_oauth_error_naming_the_refresh_token(client, tiktok_http, status):
+    tiktok_http.post(TOKEN_URL, status=status, json={"error": "invalid_grant", "log_id": "log-r"})
     with pytest.raises(TikTokOAuthError) as caught:
         client.refresh("rft.old")
     assert caught.value.code == "invalid_grant"
@@ -466,21 +467,23 @@ def test_a_refused_refresh_raises_oauth_error_naming_the_refresh_token(client, t
     assert "refresh token" in caught.value.description
 
 
-def test_the_refresh_is_never_retried(client, tiktok, sleeps):
+def test_the_refresh_is_never_retried(client, tiktok_http, sleeps):
     # TikTok rotates refresh tokens: a second attempt could spend a token already rotated.
-    tiktok.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
+    tiktok_http.post(TOKEN_URL, status=429, body="", headers={"Retry-After": "0"})
     with pytest.raises(TikTokUnavailable):
         client.refresh("rft.old")
     assert sleeps == []
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
 @pytest.mark.parametrize("reply", [{"json": {}}, {"body": ""}, {"json": {"error": ""}}])
-def test_revoke_posts_the_documented_form_and_accepts_an_empty_success(client, tiktok, reply):
-    tiktok.post(REVOKE_URL, **reply)
+def test_revoke_posts_the_documented_form_and_accepts_an_empty_success(client, tiktok_http, reply):
+    tiktok_http.post(REVOKE_URL, **reply)
     assert client.revoke("act.live") is None
-    assert tiktok.calls[0].request.headers["Content-Type"] == "application/x-www-form-urlencoded"
-    assert sent_form(tiktok.calls[0]) == {
+    assert (
+        tiktok_http.calls[0].request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    )
+    assert sent_form(tiktok_http.calls[0]) == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
         "token": ["act.live"],
@@ -488,9 +491,9 @@ def test_revoke_posts_the_documented_form_and_accepts_an_empty_success(client, t
 
 
 @pytest.mark.parametrize("status", [200, 400, 401])
-def test_a_refused_revoke_raises_oauth_error(client, tiktok, status):
+def test_a_refused_revoke_raises_oauth_error(client, tiktok_http, status):
     body = {"error": "invalid_request", "error_description": "expired", "log_id": "log-v"}
-    tiktok.post(REVOKE_URL, status=status, json=body)
+    tiktok_http.post(REVOKE_URL, status=status, json=body)
     with pytest.raises(TikTokOAuthError) as caught:
         client.revoke("act.dead")
     assert (caught.value.code, caught.value.log_id) == ("invalid_request", "log-v")
@@ -504,7 +507,7 @@ def test_a_refused_revoke_raises_oauth_error(client, tiktok, status):
         ({"status": 400, "body": ""}, TikTokBadResponse),
     ],
 )
-def test_revoke_faults_are_typed(client, tiktok, reply, error):
-    tiktok.post(REVOKE_URL, **reply)
+def test_revoke_faults_are_typed(client, tiktok_http, reply, error):
+    tiktok_http.post(REVOKE_URL, **reply)
     with pytest.raises(error):
         client.revoke("act.live")

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
-from tests.conftest import ALICE, BASE, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
-from tiktok_mobile_auth.models import LoginAttempt, SignInEvent, TikTokAccount
+from tests.support.api import BASE
+from tests.support.web import come_back, existing, start
+from tiktok_mobile_auth.models import LoginAttempt, SignInEvent
 from tiktok_mobile_auth.storage import crypto
-from tiktok_mobile_auth.tiktok.pkce import code_challenge
 from tiktok_mobile_auth.web import browser_binding
 
 pytestmark = pytest.mark.django_db
@@ -22,27 +21,6 @@ User = get_user_model()
 def _attempts_in_the_database(settings):
     # These tests read the stored attempt; where attempts live is tested in test_attempts.
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "STORAGE": "database"}
-
-
-def start(client, next_url="/admin/pages/"):
-    response = client.get(f"{BASE}/admin/login", {"next": next_url})
-    assert response.status_code == 302
-    return parse_qs(urlsplit(response["Location"]).query)
-
-
-def come_back(client, query, tiktok, *, user=ALICE):
-    tiktok.post(TOKEN_URL, json=token_reply(open_id=user["open_id"]))
-    tiktok.get(USER_INFO_URL, json=user_info_reply(user))
-    state = query["state"][0]
-    return client.get(
-        f"{BASE}/callback", {"code": "c1", "scopes": "user.info.basic", "state": state}
-    )
-
-
-def existing(role: str, active: bool = True) -> TikTokAccount:
-    user = User.objects.create_user("alice", email="x@tiktok.com", is_active=active)
-    user.groups.add(Group.objects.get(name="Editors" if role == "editor" else "Members"))
-    return TikTokAccount.objects.create(user=user, union_id=ALICE["union_id"], open_id="open-alice")
 
 
 def test_the_login_page_offers_tiktok_with_next(client):
@@ -57,9 +35,9 @@ def test_start_redirects_to_tiktok_with_state_and_hex_pkce(client):
     assert (attempt.purpose, attempt.app_state) == ("admin", "/admin/pages/")
     assert query["client_key"] == ["test-client-key"]
     assert query["redirect_uri"] == ["https://cms.example.com/api/tiktok-auth-mobile/callback"]
-    assert query["code_challenge"] == [
-        code_challenge(crypto.decrypt(attempt.code_verifier_encrypted))
-    ]
+    verifier = crypto.decrypt(attempt.code_verifier_encrypted)
+    # TikTok's PKCE variant: the lower-case hex SHA-256 of the verifier, not base64url.
+    assert query["code_challenge"] == [hashlib.sha256(verifier.encode()).hexdigest()]
     assert query["code_challenge_method"] == ["S256"]
 
 
@@ -75,10 +53,11 @@ def test_an_editor_is_logged_in_and_sent_to_next(client, tiktok):
     assert response.status_code == 302
     assert response["Location"] == "/admin/pages/"
     assert client.get("/admin/").status_code == 200
-    sent = parse_qs(tiktok.calls[0].request.body)
-    assert sent["code_verifier"] == [
-        crypto.decrypt(LoginAttempt.objects.get().code_verifier_encrypted)
-    ]
+    (sent,) = tiktok.sent("token")
+    assert sent["form"]["code_verifier"] == crypto.decrypt(
+        LoginAttempt.objects.get().code_verifier_encrypted
+    )
+    assert sent["form"]["redirect_uri"] == "https://cms.example.com/api/tiktok-auth-mobile/callback"
     event = SignInEvent.objects.get()
     assert (event.outcome, event.flow) == ("success", "admin")
 
@@ -111,23 +90,21 @@ def test_cancel_at_tiktok_shows_a_page_and_exchanges_nothing(client, tiktok):
     state = start(client)["state"][0]
     response = client.get(f"{BASE}/callback", {"error": "access_denied", "state": state})
     assert response.status_code == 400
-    assert len(tiktok.calls) == 0
+    assert tiktok.sent() == []
 
 
 def test_tiktok_failure_shows_a_page(client, tiktok):
-    state = start(client)["state"][0]
-    tiktok.post(TOKEN_URL, status=503, body="down")
-    response = client.get(
-        f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic", "state": state}
-    )
+    tiktok.fault("token", "http503")
+    response = come_back(client, start(client), tiktok)
     assert response.status_code == 502
+    assert len(tiktok.sent("token")) == 1  # a code is single-use: never retried
     assert client.get("/admin/").status_code == 302
 
 
 def test_the_state_is_single_use(client, tiktok):
     existing("editor")
     query = start(client)
-    come_back(client, query, tiktok)
+    assert come_back(client, query, tiktok).status_code == 302
     binding = client.cookies[browser_binding.COOKIE_NAME]
     client.logout()  # which forgets every cookie: the same browser keeps its binding one
     client.cookies[browser_binding.COOKIE_NAME] = binding

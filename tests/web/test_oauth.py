@@ -15,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tests.conftest import BASE, TOKEN_URL, error_of, run_at_once, token_reply
-from tests.web.test_oauth_app_state import CALLBACK_URL, app_params, configure
+from tests.support.api import BASE, configure, error_of
+from tests.support.concurrency import run_at_once
+from tests.support.replies import TOKEN_URL, token_reply
+from tests.support.web import CALLBACK_URL, app_params
 from tiktok_mobile_auth.models import LoginAttempt
 from tiktok_mobile_auth.storage import crypto
 from tiktok_mobile_auth.tiktok.pkce import code_challenge
@@ -200,60 +202,62 @@ def test_disabled_or_wrong_method(browser, settings):
 # -- callback: our state only ---------------------------------------------------------
 
 
-def test_the_callback_sends_the_verifier_and_gives_the_app_its_own_state(browser, tiktok, store):
+def test_the_callback_sends_the_verifier_and_gives_the_app_its_own_state(
+    browser, tiktok_http, store
+):
     sent = started(browser, "app state & more")
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = come_back(browser, sent["state"])
 
     assert app_params(response) == {"access_token": "act.fresh-token", "state": "app state & more"}
-    form = parse_qs(tiktok.calls[0].request.body)
+    form = parse_qs(tiktok_http.calls[0].request.body)
     assert code_challenge(form["code_verifier"][0]) == sent["code_challenge"]
     assert form["redirect_uri"] == [CALLBACK_URL]
 
 
-def test_without_an_app_state_none_is_returned(browser, tiktok):
+def test_without_an_app_state_none_is_returned(browser, tiktok_http):
     sent = started(browser, app_state=None)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     assert app_params(come_back(browser, sent["state"])) == {"access_token": "act.fresh-token"}
 
 
-def test_a_replayed_state_is_refused_and_nothing_is_exchanged_again(browser, tiktok, store):
+def test_a_replayed_state_is_refused_and_nothing_is_exchanged_again(browser, tiktok_http, store):
     sent = started(browser)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     assert "access_token" in app_params(come_back(browser, sent["state"]))
 
     replay = app_params(come_back(browser, sent["state"], code="code-2"))
     assert replay["error"] == "invalid_state"
     assert replay["error_description"]
     assert "state" not in replay and "access_token" not in replay
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
 @pytest.mark.parametrize("state", [None, "", "forged-by-an-attacker", "x" * 3000])
-def test_a_state_we_did_not_issue_is_refused(browser, tiktok, store, state):
+def test_a_state_we_did_not_issue_is_refused(browser, tiktok_http, store, state):
     started(browser)  # a real attempt exists, but not with this state
     params = app_params(come_back(browser, state))
     assert params["error"] == "invalid_state"
     assert "state" not in params
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_an_expired_state_is_refused(browser, tiktok, store, clock):
+def test_an_expired_state_is_refused(browser, tiktok_http, store, clock):
     sent = started(browser)
     clock.advance(601)
     params = app_params(come_back(browser, sent["state"]))
     assert params["error"] == "invalid_state"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_a_state_is_good_until_it_expires(browser, tiktok, store, clock):
+def test_a_state_is_good_until_it_expires(browser, tiktok_http, store, clock):
     sent = started(browser)
     clock.advance(590)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     assert "access_token" in app_params(come_back(browser, sent["state"]))
 
 
-def test_the_lifetime_is_configurable(browser, tiktok, settings, clock):
+def test_the_lifetime_is_configurable(browser, tiktok_http, settings, clock):
     configure(settings, LOGIN_ATTEMPT_TTL=60)
     sent = started(browser)
     clock.advance(61)
@@ -261,7 +265,7 @@ def test_the_lifetime_is_configurable(browser, tiktok, settings, clock):
 
 
 def test_tiktoks_access_denied_gives_the_app_its_state_and_spends_the_attempt(
-    browser, tiktok, store
+    browser, tiktok_http, store
 ):
     sent = started(browser, "app-1")
     query = {"error": "access_denied", "error_description": "User cancelled", "code": ""}
@@ -272,19 +276,21 @@ def test_tiktoks_access_denied_gives_the_app_its_state_and_spends_the_attempt(
         "state": "app-1",
     }
     assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_a_missing_scope_gives_the_app_its_state(browser, tiktok):
+def test_a_missing_scope_gives_the_app_its_state(browser, tiktok_http):
     sent = started(browser, "app-1")
     params = app_params(come_back(browser, sent["state"], scopes="video.list"))
     assert params["error"] == "missing_scope"
     assert params["state"] == "app-1"
 
 
-def test_a_refused_code_gives_the_app_its_state(browser, tiktok):
+def test_a_refused_code_gives_the_app_its_state(browser, tiktok_http):
     sent = started(browser, "app-1")
-    tiktok.post(TOKEN_URL, json={"error": "invalid_request", "error_description": "bad verifier"})
+    tiktok_http.post(
+        TOKEN_URL, json={"error": "invalid_request", "error_description": "bad verifier"}
+    )
     params = app_params(come_back(browser, sent["state"]))
     assert params["error"] == "invalid_grant"
     assert params["state"] == "app-1"
@@ -293,60 +299,64 @@ def test_a_refused_code_gives_the_app_its_state(browser, tiktok):
 # -- the compatibility mode -------------------------------------------------------------
 
 
-def test_compat_mode_echoes_an_app_state_and_sends_no_verifier(browser, tiktok, settings):
+def test_compat_mode_echoes_an_app_state_and_sends_no_verifier(browser, tiktok_http, settings):
     configure(settings, ALLOW_APP_STATE=True)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     params = app_params(come_back(browser, "the-apps-own"))
     assert params == {"access_token": "act.fresh-token", "state": "the-apps-own"}
-    assert "code_verifier" not in parse_qs(tiktok.calls[0].request.body)
+    assert "code_verifier" not in parse_qs(tiktok_http.calls[0].request.body)
 
 
-def test_compat_mode_still_uses_and_protects_states_we_issued(browser, tiktok, settings, store):
+def test_compat_mode_still_uses_and_protects_states_we_issued(
+    browser, tiktok_http, settings, store
+):
     configure(settings, ALLOW_APP_STATE=True)
     sent = started(browser, "app-1")
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     assert app_params(come_back(browser, sent["state"]))["state"] == "app-1"
-    assert "code_verifier" in parse_qs(tiktok.calls[0].request.body)
+    assert "code_verifier" in parse_qs(tiktok_http.calls[0].request.body)
     # A replay of our state is not "an unknown app state": it stays refused.
     assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
-def test_compat_mode_refuses_an_expired_state_we_issued(browser, tiktok, settings, store, clock):
+def test_compat_mode_refuses_an_expired_state_we_issued(
+    browser, tiktok_http, settings, store, clock
+):
     configure(settings, ALLOW_APP_STATE=True)
     sent = started(browser)
     clock.advance(700)
     assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 # -- races, storage, logs ----------------------------------------------------------------
 
 
-def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok, settings):
+def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok_http, settings):
     # The cache store (LocMemCache here, Redis in production): no database in the threads.
     # The database store's race is tested in test_attempts.py on PostgreSQL. No throttle
     # either: without Redis it counts in the database (test_throttle_counters.py).
     configure(settings, STORAGE="cache", THROTTLE_RATES={"callback": "off"})
     browser = Client()
     sent = started(browser)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     results = run_at_once(
         lambda: app_params(come_back(tab_of(browser), sent["state"])), 4, errors=()
     )
 
     assert sorted("access_token" in r for r in results) == [False, False, False, True]
     assert sorted(r.get("error", "") for r in results) == ["", *["invalid_state"] * 3]
-    assert len(tiktok.calls) == 1
+    assert len(tiktok_http.calls) == 1
 
 
-def test_the_state_and_the_verifier_never_reach_the_logs(browser, tiktok, caplog):
+def test_the_state_and_the_verifier_never_reach_the_logs(browser, tiktok_http, caplog):
     caplog.set_level(logging.DEBUG)
     sent = started(browser)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     come_back(browser, sent["state"])
     come_back(browser, sent["state"])  # the refused replay logs too
-    verifier = parse_qs(tiktok.calls[0].request.body)["code_verifier"][0]
+    verifier = parse_qs(tiktok_http.calls[0].request.body)["code_verifier"][0]
     assert caplog.records
     for secret in (sent["state"], verifier, "act.fresh-token"):
         assert secret not in caplog.text

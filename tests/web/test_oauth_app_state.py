@@ -7,16 +7,16 @@ that only accepts our state) is tested in test_oauth.py.
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 import requests
 from django.test import Client
 
-from tests.conftest import BASE, TOKEN_URL, configure, error_of, token_reply
+from tests.support.api import BASE, configure, error_of
+from tests.support.replies import TOKEN_URL, token_reply
+from tests.support.web import APP, CALLBACK_URL, app_params
 
-APP = "https://app.example.com/tiktok/done"
-CALLBACK_URL = "https://cms.example.com/api/tiktok-auth-mobile/callback"
 GRANTED = "scopes=user.info.basic"
 
 # The callback records the hash of every token it obtains (minted.py), in the database.
@@ -38,33 +38,16 @@ def callback(browser, query=f"code=code-1&{GRANTED}&state=s1"):
     return browser.get(f"{BASE}/callback?{query}")
 
 
-def app_params(response, app=APP) -> dict[str, str]:
-    """The query the app receives, after checking it is a redirect to ``app``.
-
-    Decoded the RFC 3986 way (``+`` stays ``+``, as iOS reads it) and the form way (as
-    Android reads it): both must agree, and each parameter must appear once.
-    """
-    assert response.status_code == 302
-    location = response["Location"]
-    assert location.startswith(app + "?")
-    query = urlsplit(location).query
-    rfc3986 = [tuple(unquote(part) for part in pair.split("=", 1)) for pair in query.split("&")]
-    assert rfc3986 == parse_qsl(query, keep_blank_values=True)
-    params = dict(rfc3986)
-    assert len(params) == len(rfc3986)
-    return params
-
-
-def sent_form(tiktok) -> dict[str, list[str]]:
-    assert len(tiktok.calls) == 1
-    return parse_qs(tiktok.calls[0].request.body, strict_parsing=True)
+def sent_form(tiktok_http) -> dict[str, list[str]]:
+    assert len(tiktok_http.calls) == 1
+    return parse_qs(tiktok_http.calls[0].request.body, strict_parsing=True)
 
 
 # -- success --------------------------------------------------------------------------
 
 
-def test_success_redirects_to_the_app_with_the_token_and_state(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_success_redirects_to_the_app_with_the_token_and_state(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser)
 
     assert app_params(response) == {"access_token": "act.fresh-token", "state": "s1"}
@@ -72,11 +55,11 @@ def test_success_redirects_to_the_app_with_the_token_and_state(browser, tiktok):
     assert response["Referrer-Policy"] == "no-referrer"
 
 
-def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     callback(browser)
 
-    assert sent_form(tiktok) == {
+    assert sent_form(tiktok_http) == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
         "code": ["code-1"],
@@ -86,23 +69,23 @@ def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok):
 
 
 @pytest.mark.parametrize("state", ["a&b=c", "two words", "x+y%20z#f?g", "üñí✓ 東京", "/=&;"])
-def test_state_comes_back_unchanged(browser, tiktok, state):
-    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.a+b/c="))
+def test_state_comes_back_unchanged(browser, tiktok_http, state):
+    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.a+b/c="))
     response = browser.get(
         f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic", "state": state}
     )
     assert app_params(response) == {"access_token": "act.a+b/c=", "state": state}
 
 
-def test_no_state_sent_means_no_state_returned(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_no_state_sent_means_no_state_returned(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser, f"code=c&{GRANTED}")
     assert app_params(response) == {"access_token": "act.fresh-token"}
 
 
-def test_the_app_links_own_query_is_kept(browser, tiktok, settings):
+def test_the_app_links_own_query_is_kept(browser, tiktok_http, settings):
     configure(settings, REDIRECT_APP_URL=f"{APP}?a=1")
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser)
 
     assert response["Location"].startswith(f"{APP}?a=1&")
@@ -110,17 +93,17 @@ def test_the_app_links_own_query_is_kept(browser, tiktok, settings):
     assert params == {"a": "1", "access_token": "act.fresh-token", "state": "s1"}
 
 
-def test_the_app_links_fragment_is_kept_after_the_query(browser, tiktok, settings):
+def test_the_app_links_fragment_is_kept_after_the_query(browser, tiktok_http, settings):
     configure(settings, REDIRECT_APP_URL=f"{APP}#done")
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     location = callback(browser)["Location"]
 
     assert location == f"{APP}?access_token=act.fresh-token&state=s1#done"
 
 
-def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok, settings):
+def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok_http, settings):
     configure(settings, REDIRECT_APP_URL="myapp://auth", ALLOW_CUSTOM_SCHEME=True)
-    tiktok.post(TOKEN_URL, json=token_reply())
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser)
     assert app_params(response, app="myapp://auth") == {
         "access_token": "act.fresh-token",
@@ -128,33 +111,33 @@ def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok, settings):
     }
 
 
-def test_a_custom_scheme_app_link_is_refused_unless_allowed(browser, tiktok, settings):
+def test_a_custom_scheme_app_link_is_refused_unless_allowed(browser, tiktok_http, settings):
     configure(settings, REDIRECT_APP_URL="myapp://auth")
     response = callback(browser)
     assert response.status_code == 503
     error = error_of(response)
     assert error["details"]["code"] == "server_misconfigured"
     assert "TIKTOK_ALLOW_CUSTOM_SCHEME" in error["message"]
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_the_code_is_decoded_exactly_once(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_the_code_is_decoded_exactly_once(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     callback(browser, f"code=a%252Ab&{GRANTED}")
-    assert sent_form(tiktok)["code"] == ["a%2Ab"]
+    assert sent_form(tiktok_http)["code"] == ["a%2Ab"]
 
 
-def test_a_bare_percent_in_the_code_does_not_crash(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_a_bare_percent_in_the_code_does_not_crash(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser, f"code=a%b&{GRANTED}")
-    assert sent_form(tiktok)["code"] == ["a%b"]
+    assert sent_form(tiktok_http)["code"] == ["a%b"]
     assert app_params(response)["access_token"] == "act.fresh-token"
 
 
 # -- failures: every one goes back to the app -----------------------------------------
 
 
-def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok):
+def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok_http):
     query = "error=access_denied&error_description=User%20cancelled&state=s1"
     response = callback(browser, query)
 
@@ -163,11 +146,11 @@ def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok):
         "error_description": "User cancelled",
         "state": "s1",
     }
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 @pytest.mark.parametrize("value", ["invalid_scope", "server_error", "temporarily_unavailable"])
-def test_other_tiktok_error_codes_are_passed_through(browser, tiktok, value):
+def test_other_tiktok_error_codes_are_passed_through(browser, tiktok_http, value):
     response = browser.get(f"{BASE}/callback", {"error": value})
     params = app_params(response)
     assert params["error"] == value
@@ -176,7 +159,7 @@ def test_other_tiktok_error_codes_are_passed_through(browser, tiktok, value):
 
 
 @pytest.mark.parametrize("value", ["<script>", "Access Denied", "x" * 65, "1abc", "ünï"])
-def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok, value):
+def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok_http, value):
     response = browser.get(f"{BASE}/callback", {"error": value, "state": "s1"})
     params = app_params(response)
     assert params["error"] == "access_denied"
@@ -185,12 +168,12 @@ def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok, valu
 
 
 @pytest.mark.parametrize("query", [f"{GRANTED}&state=s1", f"code=&{GRANTED}&state=s1"])
-def test_no_code_gives_missing_code(browser, tiktok, query):
+def test_no_code_gives_missing_code(browser, tiktok_http, query):
     params = app_params(callback(browser, query))
     assert params["error"] == "missing_code"
     assert params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 @pytest.mark.parametrize(
@@ -203,16 +186,16 @@ def test_no_code_gives_missing_code(browser, tiktok, query):
         "&scopes=user.info.basic2,video.list",
     ],
 )
-def test_without_the_basic_scope_the_code_is_not_exchanged(browser, tiktok, scopes):
+def test_without_the_basic_scope_the_code_is_not_exchanged(browser, tiktok_http, scopes):
     params = app_params(callback(browser, f"code=c&state=s1{scopes}"))
     assert params["error"] == "missing_scope"
     assert "user.info.basic" in params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_the_basic_scope_among_others_is_enough(browser, tiktok):
-    tiktok.post(TOKEN_URL, json=token_reply())
+def test_the_basic_scope_among_others_is_enough(browser, tiktok_http):
+    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser, "code=c&scopes=user.info.profile,user.info.basic")
     assert "access_token" in app_params(response)
 
@@ -221,8 +204,8 @@ REFUSED = {"error": "invalid_grant", "error_description": "Code expired.", "log_
 
 
 @pytest.mark.parametrize("status", [400, 200])
-def test_a_refused_code_gives_invalid_grant_and_no_token(browser, tiktok, status):
-    tiktok.post(TOKEN_URL, status=status, json=REFUSED)
+def test_a_refused_code_gives_invalid_grant_and_no_token(browser, tiktok_http, status):
+    tiktok_http.post(TOKEN_URL, status=status, json=REFUSED)
     response = callback(browser)
 
     assert app_params(response) == {
@@ -244,8 +227,8 @@ def test_a_refused_code_gives_invalid_grant_and_no_token(browser, tiktok, status
         {"status": 200, "json": {"token_type": "Bearer"}},
     ],
 )
-def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok, reply):
-    tiktok.post(TOKEN_URL, **reply)
+def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok_http, reply):
+    tiktok_http.post(TOKEN_URL, **reply)
     response = callback(browser)
 
     params = app_params(response)
@@ -264,7 +247,7 @@ def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok, reply):
     ],
 )
 def test_missing_server_settings_are_named_and_tiktok_is_not_called(
-    browser, tiktok, settings, key, env
+    browser, tiktok_http, settings, key, env
 ):
     configure(settings, **{key: ""})
     params = app_params(callback(browser))
@@ -272,13 +255,13 @@ def test_missing_server_settings_are_named_and_tiktok_is_not_called(
     assert params["error"] == "server_misconfigured"
     assert env in params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 # -- answers that cannot go to the app ------------------------------------------------
 
 
-def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok, settings):
+def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok_http, settings):
     configure(settings, REDIRECT_APP_URL="")
     response = callback(browser)
 
@@ -287,29 +270,29 @@ def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok, se
     error = error_of(response)
     assert error["details"]["code"] == "server_misconfigured"
     assert "TIKTOK_REDIRECT_APP_URL" in error["message"]
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
-def test_disabled_plugin_gives_a_404_envelope(browser, tiktok, settings):
+def test_disabled_plugin_gives_a_404_envelope(browser, tiktok_http, settings):
     configure(settings, ENABLED=False)
     response = callback(browser)
     assert response.status_code == 404
     assert error_of(response)["details"]["code"] == "plugin_disabled"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete", "head"])
-def test_other_methods_get_a_405_and_never_spend_the_code(browser, tiktok, method):
+def test_other_methods_get_a_405_and_never_spend_the_code(browser, tiktok_http, method):
     response = getattr(browser, method)(f"{BASE}/callback?code=c&{GRANTED}")
     assert response.status_code == 405
     assert response["Allow"] == "GET"
     if method == "head":
-        assert not tiktok.calls
+        assert not tiktok_http.calls
         return
     error = error_of(response)
     assert error["name"] == "MethodNotAllowedError"
     assert error["details"]["code"] == "method_not_allowed"
-    assert not tiktok.calls
+    assert not tiktok_http.calls
 
 
 # -- logs -----------------------------------------------------------------------------
@@ -322,8 +305,8 @@ def logs(caplog):
     return caplog
 
 
-def test_success_logs_neither_the_code_nor_the_token(browser, tiktok, logs):
-    tiktok.post(TOKEN_URL, json=token_reply(access_token="act.SECRET-TOKEN"))
+def test_success_logs_neither_the_code_nor_the_token(browser, tiktok_http, logs):
+    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.SECRET-TOKEN"))
     response = callback(browser, f"code=CODE-SECRET&{GRANTED}")
 
     assert app_params(response)["access_token"] == "act.SECRET-TOKEN"
@@ -332,8 +315,8 @@ def test_success_logs_neither_the_code_nor_the_token(browser, tiktok, logs):
     assert "CODE-SECRET" not in logs.text
 
 
-def test_a_refused_code_logs_tiktoks_log_id_but_not_the_code(browser, tiktok, logs):
-    tiktok.post(TOKEN_URL, status=400, json=REFUSED)
+def test_a_refused_code_logs_tiktoks_log_id_but_not_the_code(browser, tiktok_http, logs):
+    tiktok_http.post(TOKEN_URL, status=400, json=REFUSED)
     callback(browser, f"code=CODE-SECRET&{GRANTED}")
 
     assert "log-77" in logs.text

@@ -1,0 +1,43 @@
+"""The REST API as the app calls it: base path, settings overrides, the error envelope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+BASE = "/api/tiktok-auth-mobile"
+ANDROID = "https://app.example.com/tiktok/android"  # one of the test settings' APP_REDIRECT_URIS
+VERIFIER = "A" * 32  # TikTok's Android SDK makes 32-character verifiers
+
+
+def configure(settings: Any, **values: Any) -> None:
+    """Override some ``TIKTOK_MOBILE_AUTH`` keys for one test (``settings`` is the fixture)."""
+    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, **values}
+
+
+def error_of(response: Any) -> dict[str, Any]:
+    """The envelope's error, after checking the envelope's shape and truthful status."""
+    body = response.json()
+    assert body["data"] is None
+    assert body["error"]["status"] == response.status_code
+    return body["error"]
+
+
+def connect_code(api: Any, **body: Any) -> Any:
+    """POST /connect with a native SDK's code (``None`` leaves a field out)."""
+    payload = {"code": "code*1!", "code_verifier": VERIFIER, "redirect_uri": ANDROID, **body}
+    return api.post(
+        f"{BASE}/connect", {k: v for k, v in payload.items() if v is not None}, format="json"
+    )
+
+
+def connect_token(api: Any, access_token: str, **kwargs: Any) -> Any:
+    """POST /connect with a TikTok access token."""
+    return api.post(f"{BASE}/connect", {"access_token": access_token}, format="json", **kwargs)
+
+
+def me(api: Any, jwt: str) -> Any:
+    return api.get(f"{BASE}/me", HTTP_AUTHORIZATION=f"Bearer {jwt}")
+
+
+def refresh(api: Any, token: str) -> Any:
+    return api.post(f"{BASE}/token/refresh", {"refresh": token}, format="json")
