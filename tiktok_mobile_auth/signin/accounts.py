@@ -116,7 +116,7 @@ def _sign_in_existing(
     # The snapshot is refreshed at every sign-in, but written only when TikTok's profile
     # changed: a returning user's sign-in then costs no UPDATE.
     changed = _apply_profile(account, profile, scopes)
-    role = ROLE_EDITOR if account.user_is_editor else ROLE_MEMBER
+    role = _role(account.user_is_editor)
     return SignIn(account.user, account, role, created=False, profile_changed=changed)
 
 
@@ -202,8 +202,16 @@ def _group(role: str, config: TikTokConfig) -> Group:
 
 
 def role_of(user: AbstractBaseUser, config: TikTokConfig) -> str:
-    """``editor`` when the user is in the editors group, else ``member``."""
-    in_editors = user.groups.filter(name=config.editor_group).exists()
+    """``editor`` when the user is in the editors group, else ``member``
+    (:func:`account_lookup.editor_membership`). No query for a user loaded by
+    :func:`account_lookup.users_with_account`, which has the answer already."""
+    in_editors = getattr(user, account_lookup.USER_IS_EDITOR, None)
+    if in_editors is None:
+        in_editors = account_lookup.editor_membership(config.editor_group, user).exists()
+    return _role(in_editors)
+
+
+def _role(in_editors: bool) -> str:
     return ROLE_EDITOR if in_editors else ROLE_MEMBER
 
 
