@@ -155,7 +155,7 @@ SIGN_IN_INTERRUPTED = _declare("sign_in_interrupted", 409, API_ONLY,
 # ---- 413, 415, 429 --------------------------------------------------------------------------
 PAYLOAD_TOO_LARGE = _declare("payload_too_large", 413, API_ONLY,
     "The request body is too large.",
-    "the body is larger than the server's limit (16 KiB by default)")
+    "the body is larger than the server's limit (`MAX_REQUEST_BYTES`)")
 UNSUPPORTED_MEDIA_TYPE = _declare("unsupported_media_type", 415, API_ONLY,
     "Unsupported media type in request.",
     "the body is neither JSON nor form-encoded")
@@ -194,8 +194,8 @@ SERVICE_UNAVAILABLE = _declare("service_unavailable", 503, API_ONLY,
 # ---- the callback's app-link redirect only --------------------------------------------------
 INVALID_STATE = _declare("invalid_state", None, APP_LINK_ONLY,
     "This sign-in is invalid, expired or was already used. Please start again.",
-    "the callback's `state` was not issued here, was already used or is over 10 minutes "
-    "old")
+    "the callback's `state` was not issued here, was already used or has expired "
+    "(`LOGIN_ATTEMPT_TTL`)")
 BROWSER_MISMATCH = _declare("browser_mismatch", None, APP_LINK_ONLY,
     "This sign-in was started in another browser, so it cannot be finished here. Please "
     "start again.",

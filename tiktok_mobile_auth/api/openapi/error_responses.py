@@ -22,6 +22,7 @@ from rest_framework import serializers
 
 from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth.api.errors import STATUS_NAMES, envelope
+from tiktok_mobile_auth.conf import DEFAULTS
 
 _COMMON = (codes.PLUGIN_DISABLED, codes.THROTTLED, codes.SERVICE_UNAVAILABLE)
 _BODY = (
@@ -94,7 +95,10 @@ EXAMPLES: dict[str, tuple[str, dict[str, Any]]] = {
         "Authorization code is expired.",
         {"tiktok_error": "invalid_grant"},
     ),
-    codes.PAYLOAD_TOO_LARGE: ("The request body is too large (at most 16384 bytes).", {}),
+    codes.PAYLOAD_TOO_LARGE: (
+        f"The request body is too large (at most {DEFAULTS['MAX_REQUEST_BYTES']} bytes).",
+        {},
+    ),
     codes.UNSUPPORTED_MEDIA_TYPE: ('Unsupported media type "text/plain" in request.', {}),
     codes.THROTTLED: ("Request was throttled. Expected available in 12 seconds.", {}),
     codes.TIKTOK_BAD_RESPONSE: ("TikTok's reply has no error status.", {}),

@@ -22,6 +22,7 @@ from tiktok_mobile_auth.api.openapi.components import (
     WebhookEventSerializer,
 )
 from tiktok_mobile_auth.api.openapi.error_responses import error_responses, retry_after_headers
+from tiktok_mobile_auth.conf import DEFAULTS
 
 _EITHER = "Send either access_token, or code with code_verifier."
 _EXAMPLES = {
@@ -216,7 +217,8 @@ CALLBACK = extend_schema(
     summary="TikTok's redirect target",
     description=(
         "TikTok sends the browser here after the consent page. The `state` must be one that "
-        "`GET /authorize` issued, unused and under 10 minutes old, and the browser must be "
+        f"`GET /authorize` issued, unused and under {DEFAULTS['LOGIN_ATTEMPT_TTL'] // 60} "
+        "minutes old, and the browser must be "
         "the one that opened `GET /authorize` (its `tiktok_auth_browser` cookie). Ends in a "
         "redirect to the app link, on success with TikTok's `access_token` (post it to "
         "`POST /connect`) and the app's `state`, on failure with `error` (`invalid_state`, "

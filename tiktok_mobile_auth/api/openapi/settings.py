@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from tiktok_mobile_auth import __version__
+from tiktok_mobile_auth.conf.defaults import DEFAULTS
 
 DESCRIPTION = """\
 "Sign in with TikTok" for mobile apps. The app hands this server what TikTok gave it; the
@@ -37,7 +38,7 @@ expires (each refresh token works once), `POST /logout` to spend the refresh tok
 ## Requests and errors
 
 Request bodies are JSON or form-encoded (`application/x-www-form-urlencoded`), at most
-16 KiB by default (`413` above). Every error has one shape, whatever its source:
+MAX_KIB KiB by default (`413` above). Every error has one shape, whatever its source:
 
 ```json
 {"data": null, "error": {"status": 401, "name": "UnauthorizedError",
@@ -52,7 +53,7 @@ switched off on the server. A method not listed here gets `405` `method_not_allo
 `Allow` header (after the JWT check on `me` and `disconnect`; `OPTIONS` on the JSON endpoints
 answers DRF's description of the endpoint). Answers are never cached (`Cache-Control:
 no-store`).
-"""
+""".replace("MAX_KIB", str(DEFAULTS["MAX_REQUEST_BYTES"] // 1024))
 
 TAGS: list[dict[str, str]] = [
     {
