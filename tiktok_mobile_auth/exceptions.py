@@ -6,8 +6,6 @@ cannot drift from the envelope, the OpenAPI document or the docs. The API layer 
 ``status`` in the error envelope; the callback maps the code to an ``error=<code>`` redirect.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from tiktok_mobile_auth import error_codes as codes
@@ -43,26 +41,6 @@ class SignInError(CodedError):
 
 class NotConfigured(SignInError):
     code = codes.SERVER_MISCONFIGURED
-
-
-@contextmanager
-def credentials_refusal_is_misconfiguration() -> Iterator[None]:
-    """TikTok refusing our own client key or secret (``invalid_client``, at a code exchange or
-    a refresh) is this server's misconfiguration, not the user's fault: re-raise it as
-    :class:`NotConfigured`. Other TikTok errors pass through."""
-    from tiktok_mobile_auth.tiktok import (
-        TikTokOAuthError,  # the TikTok client's errors, not domain ones
-    )
-
-    try:
-        yield
-    except TikTokOAuthError as err:
-        if err.code != "invalid_client":
-            raise
-        raise NotConfigured(
-            "TikTok refused this server's client key or secret: check "
-            "TIKTOK_CLIENT_KEY and TIKTOK_CLIENT_SECRET."
-        ) from err
 
 
 class MissingUnionId(SignInError):

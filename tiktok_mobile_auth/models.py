@@ -9,7 +9,6 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from tiktok_mobile_auth.cms.forms import TikTokSettingsForm
 from tiktok_mobile_auth.conf import ROLE_EDITOR, ROLE_MEMBER
 
 # TikTok's reason codes of the authorization.removed webhook event.
@@ -114,7 +113,8 @@ class TikTokSettings(BaseGenericSetting):
         help_text="When off, unknown TikTok users are refused; existing ones still sign in.",
     )
 
-    base_form_class = TikTokSettingsForm
+    # The admin form (cms/forms.py: the secret write-only, values set elsewhere read-only) is
+    # bound to these panels by the cms layer, which models may not import (cms/settings_edit.py).
     panels = [
         FieldPanel("enabled"),
         MultiFieldPanel(

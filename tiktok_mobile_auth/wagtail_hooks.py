@@ -8,6 +8,7 @@ from wagtail import hooks
 from wagtail.actions.registry import action_registry
 from wagtail.permissions import register_permission_policy
 
+from tiktok_mobile_auth.cms import settings_edit
 from tiktok_mobile_auth.cms.actions import (
     ACCOUNT_EDIT,
     SETTINGS_EDIT,
@@ -19,6 +20,8 @@ from tiktok_mobile_auth.cms.actions import (
 )
 from tiktok_mobile_auth.cms.views import AccountPermissionPolicy, tiktok_account_viewset
 from tiktok_mobile_auth.models import TikTokAccount, TikTokSettings
+
+settings_edit.attach()
 
 action_registry.register(TikTokSettings, EditTikTokSettingsAction)
 action_registry.register(TikTokAccount, ManageTikTokAccountAction)

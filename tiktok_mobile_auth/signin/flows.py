@@ -28,9 +28,12 @@ from tiktok_mobile_auth.exceptions import (
     RedirectUriNotAllowed,
     TokenNotIssuedHere,
     UnknownState,
-    credentials_refusal_is_misconfiguration,
 )
 from tiktok_mobile_auth.signin import accounts, attempts, minted_tokens, tiktok_token_store
+from tiktok_mobile_auth.signin.tiktok_calls import (
+    credentials_refusal_is_misconfiguration,
+    tiktok_client,
+)
 from tiktok_mobile_auth.tiktok import (
     BASIC_FIELDS,
     TikTokClient,
@@ -77,7 +80,7 @@ def connect_with_access_token(access_token: str, config: TikTokConfig) -> accoun
     # A token obtained here comes with the scopes the user granted; a foreign one (policy
     # "any") is asked for the configured scopes, falling back to the basic fields.
     granted = recorded.scopes if recorded else ()
-    profile = fetch_profile(TikTokClient(config), access_token, granted or config.scopes)
+    profile = fetch_profile(tiktok_client(config), access_token, granted or config.scopes)
     if recorded is not None and profile.open_id != recorded.open_id:
         raise TokenNotIssuedHere(
             "TikTok says this access token belongs to another account than the one it was "
@@ -125,7 +128,7 @@ def sign_in_with_grant(grant: TokenGrant, config: TikTokConfig) -> accounts.Sign
     Raises :class:`IdentityMismatch` when user info answers for another ``open_id`` than
     the exchange did, the TikTok client's errors and the account errors.
     """
-    profile = fetch_profile(TikTokClient(config), grant.access_token, grant.scopes)
+    profile = fetch_profile(tiktok_client(config), grant.access_token, grant.scopes)
     if profile.open_id != grant.open_id:
         raise IdentityMismatch()
     signed_in = accounts.sign_in(profile, scopes=grant.scopes, config=config)
@@ -154,7 +157,7 @@ def exchange_code(
     misconfiguration, not the user's fault: it raises :class:`NotConfigured`.
     """
     require(config, "CLIENT_KEY", "CLIENT_SECRET")
-    client = TikTokClient(config)
+    client = tiktok_client(config)
     with credentials_refusal_is_misconfiguration():
         grant = client.exchange_code(code, redirect_uri=redirect_uri, code_verifier=code_verifier)
     minted_tokens.record(grant, config)

@@ -52,11 +52,15 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from tiktok_mobile_auth.conf import TikTokConfig, get_config
-from tiktok_mobile_auth.exceptions import TokensUnavailable, credentials_refusal_is_misconfiguration
+from tiktok_mobile_auth.exceptions import TokensUnavailable
 from tiktok_mobile_auth.models import MintedToken, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin.minted_tokens import FALLBACK_LIFETIME
+from tiktok_mobile_auth.signin.tiktok_calls import (
+    credentials_refusal_is_misconfiguration,
+    tiktok_client,
+)
 from tiktok_mobile_auth.storage import crypto, records
-from tiktok_mobile_auth.tiktok import TikTokClient, TikTokOAuthError, TokenGrant
+from tiktok_mobile_auth.tiktok import TikTokOAuthError, TokenGrant
 
 logger = logging.getLogger(__name__)
 
@@ -256,7 +260,7 @@ def _refresh_at_tiktok(row: TikTokTokens, config: TikTokConfig) -> TokenGrant:
     """TikTok's new pair for the row's refresh token. Our own credentials refused
     (``invalid_client``) are this server's misconfiguration: :class:`NotConfigured`."""
     with credentials_refusal_is_misconfiguration():
-        return TikTokClient(config).refresh(crypto.decrypt(row.refresh_token_encrypted))
+        return tiktok_client(config).refresh(crypto.decrypt(row.refresh_token_encrypted))
 
 
 @sensitive_variables("grant")

@@ -4,6 +4,10 @@ One pooled ``requests.Session`` per process, explicit (connect, read) timeouts o
 call, both the HTTP status and TikTok's body-level error checked, typed results out. Errors
 form a small hierarchy carrying the HTTP status, TikTok's error code and its ``log_id``
 (which TikTok support asks for); nothing here ever logs a token, a code or the secret.
+
+The client knows nothing of the database: whoever builds it may pass ``before_call``, run
+before every request to TikTok (the sign-in layer gives back idle pooled database
+connections there, :mod:`tiktok_mobile_auth.signin.tiktok_calls`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,7 +26,6 @@ from django.views.decorators.debug import sensitive_variables
 
 from tiktok_mobile_auth import __version__
 from tiktok_mobile_auth.conf import TikTokConfig
-from tiktok_mobile_auth.storage.round_trips import release_idle_pooled_connections
 from tiktok_mobile_auth.tiktok import replies
 from tiktok_mobile_auth.tiktok.errors import TikTokBadResponse, TikTokUnavailable
 from tiktok_mobile_auth.tiktok.types import TikTokProfile, TokenGrant
@@ -53,10 +56,9 @@ def _get_session() -> requests.Session:
                 session.mount("https://", adapter)
                 session.mount("http://", adapter)
                 session.headers["User-Agent"] = f"tiktok-mobile-auth/{__version__}"
-                # requests reads the proxy and CA bundle variables from the environment
-                # again for every request: half a millisecond of CPU per TikTok call with
-                # a production-sized environment (make bench, docs/PERFORMANCE.md). They
-                # are read once instead: here, and per base URL in _environ_proxies().
+                # requests would read the proxy and CA bundle variables from the
+                # environment again for every request (its cost: docs/PERFORMANCE.md).
+                # They are read once instead: here, and per base URL in _environ_proxies().
                 session.trust_env = False
                 session.verify = (
                     os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
@@ -75,9 +77,16 @@ def _environ_proxies(base_url: str) -> dict[str, str]:
 class TikTokClient:
     """Calls TikTok with the credentials and endpoints of one :class:`TikTokConfig`."""
 
-    def __init__(self, config: TikTokConfig, session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        config: TikTokConfig,
+        session: requests.Session | None = None,
+        *,
+        before_call: Callable[[], None] | None = None,
+    ) -> None:
         self.config = config
         self.session = session or _get_session()
+        self.before_call = before_call
 
     @sensitive_variables("code", "code_verifier", "form")
     def exchange_code(
@@ -191,23 +200,9 @@ class TikTokClient:
         JSON object raises :class:`TikTokBadResponse` (``empty_ok``: an empty 2xx body reads
         as ``{}``). The caller reads the body's error.
         """
-        base_url = self.config.api_base_url
-        release_idle_pooled_connections()  # not held while TikTok answers
-        try:
-            response = self.session.request(
-                method,
-                base_url + path,
-                timeout=self.config.timeout,
-                stream=True,
-                proxies=_environ_proxies(base_url),
-                **kwargs,
-            )
-            with response:
-                raw = self._read_limited(response)
-        except requests.Timeout as err:
-            raise TikTokUnavailable("TikTok did not answer in time.") from err
-        except requests.RequestException as err:
-            raise TikTokUnavailable(f"TikTok could not be reached ({type(err).__name__}).") from err
+        if self.before_call is not None:
+            self.before_call()
+        response, raw = self._send(method, path, **kwargs)
         status = response.status_code
         body = replies.parse_json_object(raw)
         if body is None and empty_ok and status < 300 and not raw.strip():
@@ -225,6 +220,26 @@ class TikTokClient:
                 f"TikTok answered HTTP {status} with no JSON object.", http_status=status
             )
         return status, body
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> tuple[requests.Response, bytes]:
+        """The response and its body (at most ``max_response_bytes``); transport faults and
+        timeouts raise :class:`TikTokUnavailable`."""
+        base_url = self.config.api_base_url
+        try:
+            response = self.session.request(
+                method,
+                base_url + path,
+                timeout=self.config.timeout,
+                stream=True,
+                proxies=_environ_proxies(base_url),
+                **kwargs,
+            )
+            with response:
+                return response, self._read_limited(response)
+        except requests.Timeout as err:
+            raise TikTokUnavailable("TikTok did not answer in time.") from err
+        except requests.RequestException as err:
+            raise TikTokUnavailable(f"TikTok could not be reached ({type(err).__name__}).") from err
 
     def _read_limited(self, response: requests.Response) -> bytes:
         limit = self.config.max_response_bytes
