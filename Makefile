@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-services lint format clean bench bench-full bench-large bench-sqlite docs
+.PHONY: install run test test-services lint format clean bench bench-full matrix package bench-large bench-sqlite docs
 
 install: $(STAMP)
 
@@ -51,6 +51,20 @@ bench-large: $(BENCH_STAMP)
 bench-sqlite: $(BENCH_STAMP)
 	$(PY) -m bench.sqlite
 
+# The version matrix (noxfile.py): the suite on every supported Python, Django and Wagtail
+# combination, each in a new virtualenv (about 8 minutes each). NOX_ARGS="-s edges" runs the
+# oldest and the newest only, as CI does; NOX_ARGS="-l" lists the sessions.
+matrix: install
+	$(VENV)/bin/nox $(NOX_ARGS)
+
+# dist/: the wheel and the sdist, checked as PyPI would check them, and the wheel's files
+# against the plugin's tracked files (templates, migrations, py.typed, locale).
+package: install
+	rm -rf dist
+	$(PY) -m build
+	$(VENV)/bin/twine check --strict dist/*
+	$(PY) scripts/check_wheel.py dist/*.whl
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -71,4 +85,4 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .nox dist
