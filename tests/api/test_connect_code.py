@@ -1,70 +1,94 @@
-"""POST /connect with the native SDK's code and PKCE verifier: the server exchanges it."""
+"""POST /connect with the native SDK's code and PKCE verifier: the server exchanges it.
+
+TikTok is the fake: codes are ones it issued, bound to a redirect URI and a PKCE challenge
+it checks. One reply it never gives is written out with ``responses``: a token for one
+open_id and a profile for another.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+import hashlib
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.support.api import ANDROID, VERIFIER, connect_code, error_of
+from tests.support.api import ANDROID, VERIFIER, configure, connect_code, error_of
 from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 from tests.support.tiktok import ALICE
 from tiktok_mobile_auth.models import TikTokAccount
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
+CODE = "code*1!"  # real codes carry '*' and '!': sent exactly as received
 
 
-def test_code_flow_exchanges_with_our_credentials_and_signs_in(api, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply(scope="user.info.basic"))
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = connect_code(api)
+@pytest.fixture
+def code(tiktok) -> str:
+    """A code TikTok issued to Alice for the Android redirect URI and VERIFIER's challenge."""
+    return issue(tiktok)
+
+
+def issue(tiktok, scope: str = "user.info.basic", open_id: str = "open-alice") -> str:
+    challenge = hashlib.sha256(VERIFIER.encode()).hexdigest()  # TikTok's hex PKCE
+    return tiktok.code(
+        open_id, scope=scope, redirect_uri=ANDROID, code_challenge=challenge, code=CODE
+    )
+
+
+def test_code_flow_exchanges_with_our_credentials_and_signs_in(api, tiktok, code):
+    response = connect_code(api, code=code)
 
     assert response.status_code == 200
     assert response.json()["user"]["tiktok"]["scopes"] == ["user.info.basic"]
-    sent = parse_qs(tiktok_http.calls[0].request.body)
-    assert sent == {
+    assert tiktok.sent_form("token") == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
-        "code": ["code*1!"],
+        "code": [CODE],
         "grant_type": ["authorization_code"],
         "redirect_uri": [ANDROID],
         "code_verifier": [VERIFIER],
     }
-    assert tiktok_http.calls[1].request.headers["Authorization"] == "Bearer act.fresh-token"
+    (profile,) = tiktok.sent("userinfo")
+    assert profile["headers"]["Authorization"].startswith("Bearer act.")
     assert TikTokAccount.objects.get().scopes == "user.info.basic"
 
 
-def test_granted_profile_scope_fetches_profile_fields(api, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply(scope="user.info.basic,user.info.profile"))
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply({**ALICE, "username": "alice.tt"}))
-    assert connect_code(api).json()["user"]["username"] == "alice.tt"
-    assert "username" in tiktok_http.calls[1].request.params["fields"]
+def test_a_wrong_verifier_is_refused_by_tiktok(api, tiktok, code):
+    response = connect_code(api, code=code, code_verifier="B" * 43)
+    assert response.status_code == 401
+    assert error_of(response)["details"]["code"] == "tiktok_code_invalid"
+    assert tiktok.sent("userinfo") == []
+    assert User.objects.count() == 0
+
+
+def test_granted_profile_scope_fetches_profile_fields(api, tiktok):
+    tiktok.add_user(**{**ALICE, "username": "alice.tt"})
+    code = issue(tiktok, scope="user.info.basic,user.info.profile")
+    assert connect_code(api, code=code).json()["user"]["username"] == "alice.tt"
+    assert "username" in tiktok.sent("userinfo")[0]["query"]["fields"]
 
 
 @pytest.mark.parametrize("redirect_uri", ["https://evil.example/cb", ANDROID + "/", ""])
 def test_redirect_uri_outside_the_allow_list_is_refused_before_tiktok(
-    api, tiktok_http, redirect_uri
+    api, tiktok, code, redirect_uri
 ):
-    response = connect_code(api, redirect_uri=redirect_uri)
+    response = connect_code(api, code=code, redirect_uri=redirect_uri)
     assert response.status_code == 400
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
 
-def test_a_single_configured_redirect_uri_is_the_default(api, tiktok_http, settings):
-    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "APP_REDIRECT_URIS": [ANDROID]}
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    assert connect_code(api, redirect_uri=None).status_code == 200
-    assert parse_qs(tiktok_http.calls[0].request.body)["redirect_uri"] == [ANDROID]
+def test_a_single_configured_redirect_uri_is_the_default(api, tiktok, code, settings):
+    configure(settings, APP_REDIRECT_URIS=[ANDROID])
+    assert connect_code(api, code=code, redirect_uri=None).status_code == 200
+    assert tiktok.sent_form("token")["redirect_uri"] == [ANDROID]
 
 
-def test_no_allow_list_configured_is_503_naming_the_setting(api, tiktok_http, settings):
-    settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "APP_REDIRECT_URIS": []}
-    response = connect_code(api)
+def test_no_allow_list_configured_is_503_naming_the_setting(api, tiktok, code, settings):
+    configure(settings, APP_REDIRECT_URIS=[])
+    response = connect_code(api, code=code)
     assert response.status_code == 503
     assert "TIKTOK_APP_REDIRECT_URIS" in error_of(response)["message"]
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize(
@@ -78,25 +102,18 @@ def test_no_allow_list_configured_is_503_naming_the_setting(api, tiktok_http, se
         {"access_token": "act.also"},
     ],
 )
-def test_bad_code_bodies_get_400(api, tiktok_http, body):
+def test_bad_code_bodies_get_400(api, tiktok, body):
     response = connect_code(api, **body)
     assert response.status_code == 400
     assert error_of(response)["details"]["code"] == "invalid_request"
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
 
-@pytest.mark.parametrize("status", [400, 200])
-def test_refused_code_is_401_and_creates_nothing(api, tiktok_http, status):
-    tiktok_http.post(
-        TOKEN_URL,
-        status=status,
-        json={
-            "error": "invalid_grant",
-            "error_description": "Authorization code is expired.",
-            "log_id": "L",
-        },
-    )
-    response = connect_code(api)
+@pytest.mark.parametrize("fault", [None, "error200"], ids=["http400", "http200"])
+def test_refused_code_is_401_and_creates_nothing(api, tiktok, fault):
+    if fault:
+        tiktok.fault("token", fault)  # TikTok's invalid_grant inside an HTTP 200
+    response = connect_code(api, code="code-tiktok-never-issued")
     assert response.status_code == 401
     error = error_of(response)
     assert error["details"]["code"] == "tiktok_code_invalid"
@@ -104,14 +121,18 @@ def test_refused_code_is_401_and_creates_nothing(api, tiktok_http, status):
     assert User.objects.count() == 0
 
 
-def test_tiktok_refusing_our_client_credentials_is_a_server_misconfiguration(api, tiktok_http):
-    tiktok_http.post(TOKEN_URL, status=400, json={"error": "invalid_client", "log_id": "L"})
-    response = connect_code(api)
+def test_tiktok_refusing_our_client_credentials_is_a_server_misconfiguration(
+    api, tiktok, code, settings
+):
+    configure(settings, CLIENT_SECRET="not-the-secret-tiktok-knows")
+    response = connect_code(api, code=code)
     assert response.status_code == 503
     assert error_of(response)["details"]["code"] == "server_misconfigured"
 
 
 def test_user_info_for_another_open_id_is_refused(api, tiktok_http):
+    """TikTok (and so the fake) never answers a token with another user's profile; the
+    plugin must refuse it all the same, so both replies are written out."""
     tiktok_http.post(TOKEN_URL, json=token_reply(open_id="someone-else"))
     tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     response = connect_code(api)
@@ -120,10 +141,9 @@ def test_user_info_for_another_open_id_is_refused(api, tiktok_http):
     assert User.objects.count() == 0
 
 
-def test_code_and_verifier_never_reach_the_logs(api, tiktok_http, caplog):
-    tiktok_http.post(TOKEN_URL, status=400, json={"error": "invalid_grant", "log_id": "LOG-7"})
+def test_code_and_verifier_never_reach_the_logs(api, tiktok, caplog):
     caplog.set_level("DEBUG")
-    connect_code(api)
-    assert "code*1!" not in caplog.text
+    connect_code(api, code="code*never-issued!")  # refused by TikTok, with a log_id
+    assert "code*never-issued!" not in caplog.text
     assert VERIFIER not in caplog.text
-    assert "LOG-7" in caplog.text
+    assert "fake-log-" in caplog.text
