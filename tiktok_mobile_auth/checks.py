@@ -15,12 +15,18 @@ from django.conf import settings
 from django.core import checks
 
 from tiktok_mobile_auth import url_rules
-from tiktok_mobile_auth.conf import ROLES, TikTokConfig, get_config, setting_label
+from tiktok_mobile_auth.conf import DEFAULTS, ROLES, TikTokConfig, get_config, setting_label
 from tiktok_mobile_auth.proxies import parse_networks
 from tiktok_mobile_auth.storage import records
 
 Messages = list[checks.CheckMessage]
 Check = Callable[[TikTokConfig], Messages]
+
+
+def _either(values: tuple[str, ...]) -> str:
+    """``'a', 'b' or 'c'``: the accepted values of a setting, for a hint."""
+    quoted = [repr(value) for value in values]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}" if len(quoted) > 1 else quoted[0]
 
 
 def _run(named_checks: tuple[Check, ...]) -> Messages:
@@ -125,7 +131,7 @@ def default_role(config: TikTokConfig) -> Messages:
     return [
         checks.Error(
             f"{setting_label('DEFAULT_ROLE')} is {config.default_role!r}.",
-            hint=f"Use {' or '.join(repr(role) for role in ROLES)}.",
+            hint=f"Use {_either(ROLES)}.",
             id="tiktok_mobile_auth.E003",
         )
     ]
@@ -193,7 +199,8 @@ def access_token_policy(config: TikTokConfig) -> Messages:
         return [
             checks.Warning(
                 f"{label} is 'any': connect accepts TikTok access tokens obtained by other apps.",
-                hint="Use 'minted' (the default), or have apps send the code and verifier.",
+                hint=f"Use {DEFAULTS['ACCESS_TOKEN_POLICY']!r} (the default), or have apps "
+                "send the code and verifier.",
                 id="tiktok_mobile_auth.W007",
             )
         ]
@@ -201,7 +208,8 @@ def access_token_policy(config: TikTokConfig) -> Messages:
         return [
             checks.Error(
                 f"{label} is {config.access_token_policy!r}.",
-                hint="Use 'minted' or 'any'. Anything else is treated as 'minted'.",
+                hint=f"Use {_either(POLICIES)}. Anything else is treated as "
+                f"{DEFAULTS['ACCESS_TOKEN_POLICY']!r}.",
                 id="tiktok_mobile_auth.E007",
             )
         ]
@@ -233,7 +241,8 @@ def record_storage(config: TikTokConfig) -> Messages:
         return [
             checks.Error(
                 f"TIKTOK_MOBILE_AUTH['STORAGE'] is {config.storage!r}.",
-                hint="Use 'auto', 'database' or 'cache'. Anything else is treated as 'auto'.",
+                hint=f"Use {_either(records.STORAGES)}. Anything else is treated as "
+                f"{DEFAULTS['STORAGE']!r}.",
                 id="tiktok_mobile_auth.E009",
             )
         ]

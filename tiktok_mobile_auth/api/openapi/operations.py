@@ -12,6 +12,7 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 
+from tiktok_mobile_auth import error_codes as codes
 from tiktok_mobile_auth.api.openapi.components import (
     CONNECT_REQUEST,
     REFRESH_REQUEST,
@@ -211,6 +212,14 @@ AUTHORIZE = extend_schema(
     },
 )
 
+# The callback's app-link error codes: every one the catalogue sends on the app link but the
+# app's own bad state, which only authorize refuses.
+_CALLBACK_ERRORS = ", ".join(
+    f"`{entry.code}`"
+    for entry in codes.CATALOGUE.values()
+    if codes.APP_LINK in entry.where and entry.code != codes.INVALID_REQUEST
+)
+
 CALLBACK = extend_schema(
     operation_id="callback",
     tags=["browser"],
@@ -221,10 +230,8 @@ CALLBACK = extend_schema(
         "minutes old, and the browser must be "
         "the one that opened `GET /authorize` (its `tiktok_auth_browser` cookie). Ends in a "
         "redirect to the app link, on success with TikTok's `access_token` (post it to "
-        "`POST /connect`) and the app's `state`, on failure with `error` (`invalid_state`, "
-        "`browser_mismatch`, `access_denied` or "
-        "TikTok's own code, `missing_code`, `missing_scope`, `invalid_grant`, "
-        "`tiktok_unavailable`, `server_misconfigured`), `error_description` and `state`. "
+        f"`POST /connect`) and the app's `state`, on failure with `error` ({_CALLBACK_ERRORS} "
+        "or TikTok's own code), `error_description` and `state`. "
         "Answers JSON only when it cannot redirect. For an editor's sign-in to the Wagtail "
         "admin (started by the admin's login page) it answers the admin, or an HTML page."
     ),
