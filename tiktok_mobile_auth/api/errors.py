@@ -190,11 +190,11 @@ def _describe_drf(exc: drf.APIException) -> tuple[str, str, dict[str, Any]]:
         first_field, messages = next(iter(errors.items()))
         first = messages[0] if isinstance(messages, list) and messages else messages
         message = f"{first_field}: {first}" if first_field != "non_field_errors" else str(first)
-        return message, "invalid_request", {"errors": errors}
+        return message, codes.INVALID_REQUEST, {"errors": errors}
     if isinstance(detail, dict):  # SimpleJWT: {"detail", "code", "messages"}
         return str(detail.get("detail", "")), str(detail.get("code", exc.default_code)), {}
-    codes = exc.get_codes()
-    return str(detail), codes if isinstance(codes, str) else exc.default_code, {}
+    drf_code = exc.get_codes()
+    return str(detail), drf_code if isinstance(drf_code, str) else exc.default_code, {}
 
 
 def _catalogued(code: str) -> tuple[int, str, str, dict[str, Any]]:

@@ -28,7 +28,7 @@ from tiktok_mobile_auth.conf import DEFAULTS
 _EITHER = "Send either access_token, or code with code_verifier."
 _EXAMPLES = {
     "connect": {
-        "invalid_request": (f"access_token: {_EITHER}", {"errors": {"access_token": [_EITHER]}})
+        codes.INVALID_REQUEST: (f"access_token: {_EITHER}", {"errors": {"access_token": [_EITHER]}})
     },
 }
 
