@@ -16,7 +16,7 @@ import pytest
 import responses
 from rest_framework.test import APIClient
 
-from tests.support.api import configure
+from tests.support.api import configure, sign_in
 from tests.support.tiktok import InProcessTikTok
 from tiktok_mobile_auth.testing import FakeTikTokThread, State
 
@@ -86,6 +86,12 @@ def tiktok(_tiktok_server, settings) -> InProcessTikTok:
     fake.reset()
     configure(settings, API_BASE_URL=fake.base_url, AUTH_BASE_URL=fake.base_url)
     return fake
+
+
+@pytest.fixture
+def signed_in(api, tiktok) -> dict:
+    """Alice, signed in through connect: the connect response body."""
+    return sign_in(api, tiktok)
 
 
 @pytest.fixture

@@ -7,22 +7,10 @@ from django.contrib.auth import get_user_model
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from tests.support.api import BASE, error_of, me, refresh
-from tests.support.replies import USER_INFO_URL, user_info_reply
-from tests.support.tiktok import mint
 from tiktok_mobile_auth.models import RefreshTokenFamily
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-@pytest.fixture
-def signed_in(api, tiktok_http):
-    """Alice, signed in through connect: the connect response body."""
-    mint("act.x")
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
-    assert response.status_code == 200
-    return response.json()
 
 
 def test_connect_starts_a_family_that_stores_no_token(signed_in):

@@ -14,23 +14,13 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from tests.support.api import BASE, configure, error_of, me, refresh
-from tests.support.replies import USER_INFO_URL, user_info_reply
-from tests.support.tiktok import mint
+from tests.support.api import BASE, configure, error_of, me, refresh, sign_in
 from tiktok_mobile_auth import signals
 from tiktok_mobile_auth.models import RefreshTokenFamily
 from tiktok_mobile_auth.signin import accounts
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
-
-
-def sign_in(api, tiktok_http, token: str = "act.x") -> dict:
-    mint(token)
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
-    assert response.status_code == 200
-    return response.json()
 
 
 def logout(api, token: str):
@@ -50,10 +40,8 @@ def reused(monkeypatch):
     signals.refresh_token_reused.disconnect(dispatch_uid="test-reused")
 
 
-def test_a_replaced_token_presented_again_revokes_the_whole_family(
-    api, tiktok_http, reused, caplog
-):
-    stolen = sign_in(api, tiktok_http)["refresh"]
+def test_a_replaced_token_presented_again_revokes_the_whole_family(api, tiktok, reused, caplog):
+    stolen = sign_in(api, tiktok)["refresh"]
     app = refresh(api, stolen).json()  # the app refreshes first ...
     with caplog.at_level(logging.WARNING, logger="tiktok_mobile_auth"):
         thief = refresh(api, stolen)  # ... then the thief presents the copied token
@@ -70,16 +58,16 @@ def test_a_replaced_token_presented_again_revokes_the_whole_family(
     assert stolen not in caplog.text and app["refresh"] not in caplog.text
 
 
-def test_a_thief_who_refreshes_first_loses_the_session_when_the_app_comes_back(api, tiktok_http):
-    original = sign_in(api, tiktok_http)["refresh"]
+def test_a_thief_who_refreshes_first_loses_the_session_when_the_app_comes_back(api, tiktok):
+    original = sign_in(api, tiktok)["refresh"]
     thief = refresh(api, original).json()
     assert refresh(api, original).status_code == 401  # the app, second: a reuse
     assert refresh(api, thief["refresh"]).status_code == 401  # the thief's new token is dead
 
 
-def test_reuse_revokes_only_that_sign_in(api, tiktok_http):
-    phone = sign_in(api, tiktok_http, "act.phone")
-    tablet = sign_in(api, tiktok_http, "act.tablet")
+def test_reuse_revokes_only_that_sign_in(api, tiktok):
+    phone = sign_in(api, tiktok)
+    tablet = sign_in(api, tiktok)
     refresh(api, phone["refresh"])
     assert refresh(api, phone["refresh"]).status_code == 401
     assert refresh(api, tablet["refresh"]).status_code == 200
@@ -87,10 +75,10 @@ def test_reuse_revokes_only_that_sign_in(api, tiktok_http):
 
 
 def test_within_the_grace_period_a_retried_refresh_is_refused_but_the_session_lives(
-    api, tiktok_http, settings, reused
+    api, tiktok, settings, reused
 ):
     configure(settings, REFRESH_REUSE_GRACE=30)
-    first = sign_in(api, tiktok_http)["refresh"]
+    first = sign_in(api, tiktok)["refresh"]
     answer_lost = refresh(api, first).json()
     retried = refresh(api, first)
     assert retried.status_code == 401
@@ -99,9 +87,9 @@ def test_within_the_grace_period_a_retried_refresh_is_refused_but_the_session_li
     assert reused == []
 
 
-def test_after_the_grace_period_a_reuse_revokes(api, tiktok_http, settings):
+def test_after_the_grace_period_a_reuse_revokes(api, tiktok, settings):
     configure(settings, REFRESH_REUSE_GRACE=30)
-    first = sign_in(api, tiktok_http)["refresh"]
+    first = sign_in(api, tiktok)["refresh"]
     second = refresh(api, first).json()
     RefreshTokenFamily.objects.update(rotated_at=timezone.now() - timedelta(seconds=31))
     assert refresh(api, first).status_code == 401
@@ -109,17 +97,17 @@ def test_after_the_grace_period_a_reuse_revokes(api, tiktok_http, settings):
     assert refresh(api, second["refresh"]).status_code == 401
 
 
-def test_the_grace_period_covers_only_the_token_replaced_last(api, tiktok_http, settings):
+def test_the_grace_period_covers_only_the_token_replaced_last(api, tiktok, settings):
     configure(settings, REFRESH_REUSE_GRACE=30)
-    first = sign_in(api, tiktok_http)["refresh"]
+    first = sign_in(api, tiktok)["refresh"]
     second = refresh(api, first).json()["refresh"]
     refresh(api, second)
     assert refresh(api, first).status_code == 401  # two rotations ago: a reuse
     assert RefreshTokenFamily.objects.get().revoke_reason == "reuse"
 
 
-def test_logout_with_any_token_of_the_family_ends_the_session(api, tiktok_http):
-    first = sign_in(api, tiktok_http)["refresh"]
+def test_logout_with_any_token_of_the_family_ends_the_session(api, tiktok):
+    first = sign_in(api, tiktok)["refresh"]
     current = refresh(api, first).json()["refresh"]
     assert logout(api, first).status_code == 204
     assert refresh(api, current).status_code == 401
@@ -127,17 +115,17 @@ def test_logout_with_any_token_of_the_family_ends_the_session(api, tiktok_http):
     assert family.revoke_reason == "logout"
 
 
-def test_logout_ends_only_its_own_session(api, tiktok_http):
-    phone = sign_in(api, tiktok_http, "act.phone")
-    tablet = sign_in(api, tiktok_http, "act.tablet")
+def test_logout_ends_only_its_own_session(api, tiktok):
+    phone = sign_in(api, tiktok)
+    tablet = sign_in(api, tiktok)
     assert logout(api, phone["refresh"]).status_code == 204
     assert refresh(api, phone["refresh"]).status_code == 401
     assert refresh(api, tablet["refresh"]).status_code == 200
 
 
-def test_blocking_revokes_every_session_for_good(api, tiktok_http):
-    phone = sign_in(api, tiktok_http, "act.phone")
-    tablet = sign_in(api, tiktok_http, "act.tablet")
+def test_blocking_revokes_every_session_for_good(api, tiktok):
+    phone = sign_in(api, tiktok)
+    tablet = sign_in(api, tiktok)
     user = User.objects.get()
     accounts.set_blocked(user, True)
     blocked = refresh(api, phone["refresh"])
@@ -151,8 +139,8 @@ def test_blocking_revokes_every_session_for_good(api, tiktok_http):
     assert me(api, tablet["jwt"]).status_code == 200  # unblocked: a valid access JWT works
 
 
-def test_a_user_deactivated_outside_the_plugin_cannot_refresh(api, tiktok_http):
-    session = sign_in(api, tiktok_http)
+def test_a_user_deactivated_outside_the_plugin_cannot_refresh(api, tiktok):
+    session = sign_in(api, tiktok)
     User.objects.update(is_active=False)  # e.g. Django's own admin, no revocation
     response = refresh(api, session["refresh"])
     assert response.status_code == 403
@@ -161,10 +149,10 @@ def test_a_user_deactivated_outside_the_plugin_cannot_refresh(api, tiktok_http):
 
 
 @pytest.mark.parametrize("family", [None, 42, "not-a-uuid", ["x"]])
-def test_a_refresh_token_signed_without_a_family_is_refused(api, tiktok_http, family):
+def test_a_refresh_token_signed_without_a_family_is_refused(api, tiktok, family):
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    sign_in(api, tiktok_http)
+    sign_in(api, tiktok)
     token = RefreshToken.for_user(User.objects.get())  # our key: an older version's token
     if family is not None:
         token["fam"] = family

@@ -41,3 +41,15 @@ def me(api: Any, jwt: str) -> Any:
 
 def refresh(api: Any, token: str) -> Any:
     return api.post(f"{BASE}/token/refresh", {"refresh": token}, format="json")
+
+
+def sign_in(api: Any, tiktok: Any, open_id: str = "open-alice") -> dict[str, Any]:
+    """Sign ``open_id`` in through connect with a token TikTok (the fake) issued and this
+    server recorded as its own; the connect response body."""
+    from tests.support.tiktok import mint
+
+    access_token = tiktok.mint_token(open_id)
+    mint(access_token, open_id=open_id)
+    response = connect_token(api, access_token)
+    assert response.status_code == 200, response.content
+    return response.json()
