@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from tiktok_mobile_auth.conf import TikTokConfig
@@ -105,9 +105,15 @@ def _foreign(bound_to: str, presented: str) -> bool:
     return bool(bound_to) and not hmac.compare_digest(bound_to, presented)
 
 
+def past_keeping(now: datetime) -> QuerySet[LoginAttempt]:
+    """The stored attempts no callback needs any more at ``now``: expired, and spent or not,
+    :data:`KEEP_SPENT` ago (deleted here by :func:`start`, and by ``tiktok_auth_cleanup``)."""
+    return LoginAttempt.objects.filter(expires_at__lt=now - KEEP_SPENT)
+
+
 class _DatabaseStore:
     def create(self, new: _New) -> None:
-        LoginAttempt.objects.filter(expires_at__lt=records.now() - KEEP_SPENT).delete()
+        past_keeping(records.now()).delete()
         LoginAttempt.objects.create(
             state_hash=new.state_hash,
             purpose=new.purpose,

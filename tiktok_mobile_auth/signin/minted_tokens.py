@@ -16,9 +16,10 @@ the cache (see :mod:`.storage`). Expired rows are deleted by the next :func:`rec
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from tiktok_mobile_auth.conf import TikTokConfig
@@ -38,6 +39,12 @@ def _cache_key(token_hash: str) -> str:
     return f"{records.CACHE_PREFIX}minted:{token_hash}"
 
 
+def expired(now: datetime) -> QuerySet[MintedToken]:
+    """The stored records no ``connect`` accepts any more at ``now`` (deleted here by
+    :func:`record`, and by ``tiktok_auth_cleanup``); a grant stashed with one goes too."""
+    return MintedToken.objects.filter(expires_at__lt=now)
+
+
 @sensitive_variables("grant")
 def record(grant: TokenGrant, config: TikTokConfig) -> None:
     """Remember that ``grant.access_token`` was obtained here, until it expires."""
@@ -50,7 +57,7 @@ def record(grant: TokenGrant, config: TikTokConfig) -> None:
         value = (grant.open_id, expires_at.timestamp(), scopes)
         cache.set(_cache_key(token_hash), value, lifetime)
         return
-    MintedToken.objects.filter(expires_at__lt=now).delete()
+    expired(now).delete()
     # An upsert: recording the same token twice is harmless.
     MintedToken.objects.bulk_create(
         [
