@@ -6,32 +6,52 @@ stored tokens gone, every refresh token dead, the Django user kept.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
-from urllib.parse import parse_qs
 
 import pytest
-import requests
 from django.contrib.auth import get_user_model
 
-from tests.support.api import BASE, configure, connect_code, error_of, refresh
-from tests.support.replies import REVOKE_URL, TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.api import ANDROID, BASE, VERIFIER, configure, connect_code, error_of, refresh
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin import jwt_tokens
 from tiktok_mobile_auth.storage import records
+from tiktok_mobile_auth.testing.model import ApiError
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
 
 
-@pytest.fixture
-def signed_in(api, tiktok_http):
-    """Alice, signed in with the code flow (her TikTok tokens stored when STORE_TOKENS)."""
-    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200))
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = connect_code(api)
-    assert response.status_code == 200
+def sign_in_with_code(api, tiktok) -> dict:
+    challenge = hashlib.sha256(VERIFIER.encode()).hexdigest()
+    code = tiktok.code("open-alice", redirect_uri=ANDROID, code_challenge=challenge)
+    response = connect_code(api, code=code)
+    assert response.status_code == 200, response.content
     return response.json()
+
+
+@pytest.fixture
+def signed_in(api, tiktok):
+    """Alice, signed in with the code flow (her TikTok tokens stored when STORE_TOKENS);
+    TikTok's access tokens live two hours."""
+    tiktok.configure(access_expires_in=7200)
+    return sign_in_with_code(api, tiktok)
+
+
+@pytest.fixture
+def access_token(tiktok, signed_in) -> str:
+    """The access token TikTok issued at sign-in (the profile was fetched with it)."""
+    return tiktok.sent("userinfo")[0]["headers"]["Authorization"].removeprefix("Bearer ")
+
+
+def honoured(tiktok, access_token: str) -> bool:
+    """Whether TikTok still accepts ``access_token``."""
+    try:
+        tiktok.state.user_info(access_token, "open_id")
+    except ApiError:
+        return False
+    return True
 
 
 def disconnect(api, jwt):
@@ -48,21 +68,19 @@ def assert_unlinked(api, session) -> None:
 
 
 def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
-    api, tiktok_http, store_tokens, signed_in
+    api, tiktok, store_tokens, signed_in, access_token
 ):
     other_session = jwt_tokens.start_family(User.objects.get())  # e.g. a second device
-    tiktok_http.post(REVOKE_URL, json={})
     response = disconnect(api, signed_in["jwt"])
 
     assert response.status_code == 204
     assert response.content == b""
-    revoke = tiktok_http.calls[-1].request
-    assert revoke.url == REVOKE_URL
-    assert parse_qs(revoke.body) == {
+    assert tiktok.sent_form("revoke") == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
-        "token": ["act.fresh-token"],
+        "token": [access_token],
     }
+    assert not honoured(tiktok, access_token)
     assert_unlinked(api, signed_in)
     assert refresh(api, other_session["refresh"]).status_code == 401
     # The access JWT lives out its minutes, but shows a user without TikTok.
@@ -73,73 +91,62 @@ def test_disconnect_revokes_with_our_credentials_unlinks_and_ends_sessions(
 
 
 def test_an_expiring_access_token_is_refreshed_before_it_is_revoked(
-    api, tiktok_http, store_tokens, signed_in, monkeypatch
+    api, tiktok, store_tokens, signed_in, access_token, monkeypatch
 ):
     later = records.now() + timedelta(seconds=7200)
     monkeypatch.setattr(records, "now", lambda: later)
-    tiktok_http.post(
-        TOKEN_URL, json=token_reply(access_token="act.refreshed", refresh_token="rft.2")
-    )
-    tiktok_http.post(REVOKE_URL, json={})
     assert disconnect(api, signed_in["jwt"]).status_code == 204
 
-    refresh_call, revoke_call = tiktok_http.calls[-2:]
-    assert parse_qs(refresh_call.request.body)["grant_type"] == ["refresh_token"]
-    assert parse_qs(refresh_call.request.body)["refresh_token"] == ["rft.refresh"]
-    assert parse_qs(revoke_call.request.body)["token"] == ["act.refreshed"]
+    exchange, rotation = tiktok.sent("token")
+    assert exchange["form"]["grant_type"] == "authorization_code"
+    assert rotation["form"]["grant_type"] == "refresh_token"
+    assert rotation["form"]["refresh_token"].startswith("rft.")
+    (revoke,) = tiktok.sent("revoke")
+    assert revoke["form"]["token"] != access_token  # the refreshed one, which TikTok took
+    assert not honoured(tiktok, revoke["form"]["token"])
     assert_unlinked(api, signed_in)
 
 
-@pytest.mark.parametrize(
-    "reply",
-    [
-        {"status": 503, "body": "down"},
-        {"status": 200, "json": {"error": "invalid_request", "log_id": "log-rv"}},
-        {"status": 200, "body": "<html>"},
-        {"body": requests.ConnectionError("unreachable")},
-    ],
-    ids=["503", "refused-in-200", "not-json", "unreachable"],
-)
+@pytest.mark.parametrize("fault", ["http503", "error200", "nonjson", "close"])
 def test_a_failed_revoke_still_unlinks_everything_and_is_logged(
-    api, tiktok_http, store_tokens, signed_in, caplog, reply
+    api, tiktok, store_tokens, signed_in, access_token, caplog, fault
 ):
-    tiktok_http.post(REVOKE_URL, **reply)
+    tiktok.fault("revoke", fault)
     with caplog.at_level(logging.WARNING, logger="tiktok_mobile_auth"):
         response = disconnect(api, signed_in["jwt"])
     assert response.status_code == 204
+    assert len(tiktok.sent("revoke")) == 1  # tried once
     assert_unlinked(api, signed_in)
     assert "TikTok revoke of account" in caplog.text
-    assert "act.fresh-token" not in caplog.text
+    assert access_token not in caplog.text
 
 
 def test_a_refused_refresh_before_revoke_still_unlinks(
-    api, tiktok_http, store_tokens, signed_in, monkeypatch
+    api, tiktok, store_tokens, signed_in, monkeypatch
 ):
     later = records.now() + timedelta(seconds=7200)
     monkeypatch.setattr(records, "now", lambda: later)
-    tiktok_http.post(TOKEN_URL, json={"error": "invalid_grant", "log_id": "log-g"})
+    tiktok.fault("token", "error200")  # TikTok's invalid_grant for the refresh
     assert disconnect(api, signed_in["jwt"]).status_code == 204
-    assert not any(call.request.url == REVOKE_URL for call in tiktok_http.calls)
+    assert len(tiktok.sent("token")) == 2  # the sign-in's exchange and the refused refresh
+    assert tiktok.sent("revoke") == []
     assert_unlinked(api, signed_in)
 
 
-def test_without_stored_tokens_tiktok_is_not_called(api, tiktok_http, signed_in):
-    calls_before = len(tiktok_http.calls)
+def test_without_stored_tokens_tiktok_is_not_called(api, tiktok, signed_in):
+    calls_before = len(tiktok.sent())
     assert disconnect(api, signed_in["jwt"]).status_code == 204
-    assert len(tiktok_http.calls) == calls_before
+    assert len(tiktok.sent()) == calls_before
     assert_unlinked(api, signed_in)
 
 
-def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok_http, signed_in):
+def test_the_same_tiktok_account_can_sign_in_again_after_disconnect(api, tiktok, signed_in):
     assert disconnect(api, signed_in["jwt"]).status_code == 204
     old_user = User.objects.get(pk=signed_in["user"]["id"])
     assert old_user.email == ""  # the pseudo-email stood for the link only
-    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200))
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    again = connect_code(api)
-    assert again.status_code == 200, again.json()
-    assert again.json()["user"]["id"] != old_user.pk  # a new user, linked afresh
-    assert again.json()["user"]["email"] == signed_in["user"]["email"]
+    again = sign_in_with_code(api, tiktok)
+    assert again["user"]["id"] != old_user.pk  # a new user, linked afresh
+    assert again["user"]["email"] == "Union-Alice-123@tiktok.com"
 
 
 def test_a_user_without_tiktok_gets_404_not_linked(api):
