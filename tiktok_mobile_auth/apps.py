@@ -10,7 +10,9 @@ class TikTokMobileAuthConfig(AppConfig):
     def ready(self) -> None:
         # Only wiring here: importing these modules registers the system checks.
         from tiktok_mobile_auth import checks  # noqa: F401
-        from tiktok_mobile_auth.cms import login_button  # noqa: F401
-        from tiktok_mobile_auth.cms import receivers
+        from tiktok_mobile_auth.cms import (
+            login_button,  # noqa: F401
+            receivers,
+        )
 
         receivers.connect()
