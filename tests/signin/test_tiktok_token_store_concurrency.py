@@ -4,12 +4,14 @@ TikTok rotates refresh tokens, so a second refresh with the same token would fai
 it raced the first, leave a dead refresh token stored). Every worker must wait on the row
 lock and then use the token the first one stored. This needs real concurrent transactions,
 so it runs on PostgreSQL (skipped locally without DATABASE_URL, a failure in CI).
+
+TikTok's reply is written out with ``responses``: it is held until every other worker waits
+on the lock, a condition of this test that the fake TikTok cannot wait for.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 from urllib.parse import parse_qs
 
@@ -19,7 +21,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 
 from tests.support.api import configure
-from tests.support.concurrency import run_at_once
+from tests.support.concurrency import run_at_once, wait_until
 from tests.support.replies import TOKEN_URL, token_reply
 from tests.support.services import require_service
 from tiktok_mobile_auth.conf import get_config
@@ -47,13 +49,16 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
         account, expired, get_config(), received_at=records.now() - timedelta(hours=1)
     )
 
-    def slow_refresh(request):
-        time.sleep(0.3)  # long enough for every other worker to reach the lock
+    workers = 6
+
+    def refresh_once_the_others_wait(request):
+        # Called inside the first worker's transaction, with the lock held: hold the reply
+        # until the other workers are blocked on it, so none can slip in after the commit.
+        assert wait_until(lambda: waiting_on_locks() == workers - 1)
         body = token_reply(access_token="act.new", refresh_token="rft.new", expires_in=7200)
         return 200, {"Content-Type": "application/json"}, json.dumps(body)
 
-    tiktok_http.add_callback(responses.POST, TOKEN_URL, callback=slow_refresh)
-    workers = 6
+    tiktok_http.add_callback(responses.POST, TOKEN_URL, callback=refresh_once_the_others_wait)
     results = run_at_once(
         lambda: tiktok_token_store.valid_access_token(account, get_config()), workers
     )
@@ -64,3 +69,15 @@ def test_concurrent_refreshes_call_tiktok_once_and_all_get_the_new_token(setting
     row = TikTokTokens.objects.get()
     assert crypto.decrypt(row.access_token_encrypted) == "act.new"
     assert crypto.decrypt(row.refresh_token_encrypted) == "rft.new"
+
+
+def waiting_on_locks() -> int:
+    """How many other sessions of this test database wait for a lock (the statistics
+    snapshot is cleared first: inside a transaction it would otherwise never change)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,3 +37,16 @@ def run_at_once(
     for thread in threads:
         thread.join(timeout=30)
     return results
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+    """Poll ``condition`` until it holds; False if it still does not after ``timeout``.
+
+    For waiting on a state another thread reaches (e.g. blocked on a lock), where no event
+    can be set: the test then depends on that state, never on how long it takes."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        threading.Event().wait(0.01)
+    return True
