@@ -239,7 +239,7 @@ def test_user_info_sends_the_bearer_token_and_fields(client, tiktok_http):
     assert request.method == "GET"
     assert request.headers["Authorization"] == "Bearer act.abc"
     assert request.params == {"fields": "open_id,union_id"}
-    assert request.req_kwargs["timeout"] == get_config().timeout
+    assert request.req_kwargs["timeout"] == (3.05, 10.0)  # the default TIMEOUT
 
 
 def test_user_info_parses_the_profile(client, tiktok_http):
@@ -354,18 +354,25 @@ def test_a_substring_is_not_a_granted_scope():
     assert "user.info.basic" not in parse_scopes("xxuser.info.basicxx,user.info.basic2")
 
 
-def test_clients_share_one_pooled_session():
-    first, second = TikTokClient(get_config()), TikTokClient(get_config())
-    assert first.session is second.session
-    assert isinstance(first.session, requests.Session)
+def test_clients_share_one_pooled_session(tiktok_http):
+    seen: list[str] = []
+    hooks = TikTokClient(get_config()).session.hooks["response"]
+    hooks.append(lambda response, *args, **kwargs: seen.append(response.url))
+    try:
+        tiktok_http.post(TOKEN_URL, json=token_reply())
+        TikTokClient(get_config()).exchange_code("c", redirect_uri=REDIRECT_URI)
+    finally:
+        hooks.pop()
+    assert seen == [TOKEN_URL]  # another client's call went through the first one's session
 
 
 def test_a_given_session_is_used(tiktok_http):
     session = requests.Session()
     tiktok_http.post(TOKEN_URL, json=token_reply())
-    client = TikTokClient(get_config(), session=session)
-    client.exchange_code("c", redirect_uri=REDIRECT_URI)
-    assert client.session is session
+    seen: list[str] = []
+    session.hooks["response"].append(lambda response, *args, **kwargs: seen.append(response.url))
+    TikTokClient(get_config(), session=session).exchange_code("c", redirect_uri=REDIRECT_URI)
+    assert seen == [TOKEN_URL]
     assert "tiktok-mobile-auth" not in tiktok_http.calls[0].request.headers["User-Agent"]
 
 
