@@ -37,10 +37,13 @@ DJANGO_PYTHON = {
     "6.1": ("3.12", "3.13"),
 }
 COMBINATIONS = sorted(
-    (python, django, wagtail)
-    for wagtail, djangos in WAGTAIL_DJANGO.items()
-    for django in djangos
-    for python in DJANGO_PYTHON[django]
+    (
+        (python, django, wagtail)
+        for wagtail, djangos in WAGTAIL_DJANGO.items()
+        for django in djangos
+        for python in DJANGO_PYTHON[django]
+    ),
+    key=lambda combination: [tuple(map(int, v.split("."))) for v in combination],
 )
 EDGES = [COMBINATIONS[0], COMBINATIONS[-1]]
 EDGE_TESTS = [
