@@ -17,11 +17,9 @@ from django.test import Client
 
 from tests.support.api import BASE, configure, error_of
 from tests.support.concurrency import run_at_once
-from tests.support.replies import TOKEN_URL, token_reply
 from tests.support.web import CALLBACK_URL, app_params
 from tiktok_mobile_auth.models import LoginAttempt
 from tiktok_mobile_auth.storage import crypto
-from tiktok_mobile_auth.tiktok.pkce import code_challenge
 
 pytestmark = pytest.mark.django_db
 AUTH = "https://www.tiktok.test/v2/auth/authorize/"
@@ -40,9 +38,9 @@ def started(browser, app_state: str | None = "app-1") -> dict[str, str]:
     """Start a sign-in; return the query we sent TikTok (after checking it goes there)."""
     response = authorize(browser, **({"state": app_state} if app_state is not None else {}))
     assert response.status_code == 302, response.content
-    location = response["Location"]
-    assert location.startswith(AUTH + "?")
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query, strict_parsing=True).items()}
+    location = urlsplit(response["Location"])
+    assert location.path == "/v2/auth/authorize/"
+    return {k: v[0] for k, v in parse_qs(location.query, strict_parsing=True).items()}
 
 
 def tab_of(browser: Client) -> Client:
@@ -50,6 +48,21 @@ def tab_of(browser: Client) -> Client:
     tab = Client()
     tab.cookies = copy.deepcopy(browser.cookies)
     return tab
+
+
+def consent(tiktok, sent: dict[str, str]) -> str:
+    """The code TikTok gives when Alice consents on the page ``sent`` opened: bound to its
+    redirect URI and PKCE challenge (TikTok checks both at the exchange)."""
+    binding = {"redirect_uri": sent["redirect_uri"], "code_challenge": sent["code_challenge"]}
+    return tiktok.code("open-alice", **binding)
+
+
+def issued(tiktok, params: dict[str, str]) -> bool:
+    """Whether the app got an access token TikTok issued for Alice."""
+    token = params.get("access_token", "")
+    return token.startswith("act.") and tiktok.state.user_info(token, "open_id") == {
+        "open_id": "open-alice"
+    }
 
 
 def come_back(browser, state, **params):
@@ -88,14 +101,8 @@ def store(request, settings):
 # -- authorize ------------------------------------------------------------------------
 
 
-def test_tiktoks_pkce_is_the_hex_sha256_of_the_verifier():
-    # The test vector of TikTok's Android SDK (PKCEUtilsTest).
-    verifier = "gaeCq5mVvbhA8Ce6w5O9XBVIKMkySgv-_9A-rnhm9Ns"
-    expected = "e6a178b120743d08509508f269652b0bdf91e29332921bc9e9744fd3dd41bfef"
-    assert code_challenge(verifier) == expected
-
-
 def test_authorize_redirects_to_tiktok_with_our_state_and_a_hex_challenge(browser, store):
+    assert authorize(browser, state="app-1")["Location"].startswith(AUTH + "?")
     sent = started(browser, "app-1")
     assert sent["client_key"] == "test-client-key"
     assert sent["scope"] == "user.info.basic"
@@ -144,7 +151,7 @@ def test_the_database_keeps_a_hash_of_our_state_and_an_encrypted_verifier(browse
     assert set(verifier) <= set(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
     )
-    assert code_challenge(verifier) == sent["code_challenge"]
+    assert hashlib.sha256(verifier.encode()).hexdigest() == sent["code_challenge"]
     assert 599 <= (row.expires_at - row.created_at).total_seconds() <= 601
     assert row.used_at is None
 
@@ -202,62 +209,65 @@ def test_disabled_or_wrong_method(browser, settings):
 # -- callback: our state only ---------------------------------------------------------
 
 
-def test_the_callback_sends_the_verifier_and_gives_the_app_its_own_state(
-    browser, tiktok_http, store
-):
+def test_the_callback_sends_the_verifier_and_gives_the_app_its_own_state(browser, tiktok, store):
     sent = started(browser, "app state & more")
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    response = come_back(browser, sent["state"])
+    response = come_back(browser, sent["state"], code=consent(tiktok, sent))
 
-    assert app_params(response) == {"access_token": "act.fresh-token", "state": "app state & more"}
-    form = parse_qs(tiktok_http.calls[0].request.body)
-    assert code_challenge(form["code_verifier"][0]) == sent["code_challenge"]
+    params = app_params(response)
+    assert set(params) == {"access_token", "state"}
+    assert params["state"] == "app state & more"
+    assert issued(tiktok, params)
+    form = tiktok.sent_form("token")
+    assert hashlib.sha256(form["code_verifier"][0].encode()).hexdigest() == sent["code_challenge"]
     assert form["redirect_uri"] == [CALLBACK_URL]
 
 
-def test_without_an_app_state_none_is_returned(browser, tiktok_http):
+def test_without_an_app_state_none_is_returned(browser, tiktok):
     sent = started(browser, app_state=None)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    assert app_params(come_back(browser, sent["state"])) == {"access_token": "act.fresh-token"}
+    params = app_params(come_back(browser, sent["state"], code=consent(tiktok, sent)))
+    assert set(params) == {"access_token"}
+    assert issued(tiktok, params)
 
 
-def test_a_replayed_state_is_refused_and_nothing_is_exchanged_again(browser, tiktok_http, store):
+def test_a_replayed_state_is_refused_and_nothing_is_exchanged_again(browser, tiktok, store):
     sent = started(browser)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    assert "access_token" in app_params(come_back(browser, sent["state"]))
+    assert "access_token" in app_params(
+        come_back(browser, sent["state"], code=consent(tiktok, sent))
+    )
 
-    replay = app_params(come_back(browser, sent["state"], code="code-2"))
+    replay = app_params(come_back(browser, sent["state"], code=consent(tiktok, sent)))
     assert replay["error"] == "invalid_state"
     assert replay["error_description"]
     assert "state" not in replay and "access_token" not in replay
-    assert len(tiktok_http.calls) == 1
+    assert len(tiktok.sent("token")) == 1
 
 
 @pytest.mark.parametrize("state", [None, "", "forged-by-an-attacker", "x" * 3000])
-def test_a_state_we_did_not_issue_is_refused(browser, tiktok_http, store, state):
+def test_a_state_we_did_not_issue_is_refused(browser, tiktok, store, state):
     started(browser)  # a real attempt exists, but not with this state
     params = app_params(come_back(browser, state))
     assert params["error"] == "invalid_state"
     assert "state" not in params
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_an_expired_state_is_refused(browser, tiktok_http, store, clock):
+def test_an_expired_state_is_refused(browser, tiktok, store, clock):
     sent = started(browser)
     clock.advance(601)
     params = app_params(come_back(browser, sent["state"]))
     assert params["error"] == "invalid_state"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_a_state_is_good_until_it_expires(browser, tiktok_http, store, clock):
+def test_a_state_is_good_until_it_expires(browser, tiktok, store, clock):
     sent = started(browser)
     clock.advance(590)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    assert "access_token" in app_params(come_back(browser, sent["state"]))
+    assert "access_token" in app_params(
+        come_back(browser, sent["state"], code=consent(tiktok, sent))
+    )
 
 
-def test_the_lifetime_is_configurable(browser, tiktok_http, settings, clock):
+def test_the_lifetime_is_configurable(browser, tiktok, settings, clock):
     configure(settings, LOGIN_ATTEMPT_TTL=60)
     sent = started(browser)
     clock.advance(61)
@@ -265,7 +275,7 @@ def test_the_lifetime_is_configurable(browser, tiktok_http, settings, clock):
 
 
 def test_tiktoks_access_denied_gives_the_app_its_state_and_spends_the_attempt(
-    browser, tiktok_http, store
+    browser, tiktok, store
 ):
     sent = started(browser, "app-1")
     query = {"error": "access_denied", "error_description": "User cancelled", "code": ""}
@@ -276,22 +286,21 @@ def test_tiktoks_access_denied_gives_the_app_its_state_and_spends_the_attempt(
         "state": "app-1",
     }
     assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_a_missing_scope_gives_the_app_its_state(browser, tiktok_http):
+def test_a_missing_scope_gives_the_app_its_state(browser, tiktok):
     sent = started(browser, "app-1")
     params = app_params(come_back(browser, sent["state"], scopes="video.list"))
     assert params["error"] == "missing_scope"
     assert params["state"] == "app-1"
 
 
-def test_a_refused_code_gives_the_app_its_state(browser, tiktok_http):
+def test_a_refused_code_gives_the_app_its_state(browser, tiktok):
     sent = started(browser, "app-1")
-    tiktok_http.post(
-        TOKEN_URL, json={"error": "invalid_request", "error_description": "bad verifier"}
-    )
-    params = app_params(come_back(browser, sent["state"]))
+    other = started(browser)  # a code bound to another attempt's challenge: TikTok refuses it
+    params = app_params(come_back(browser, sent["state"], code=consent(tiktok, other)))
+    assert tiktok.sent("token")  # TikTok was asked, and said no
     assert params["error"] == "invalid_grant"
     assert params["state"] == "app-1"
 
@@ -299,64 +308,61 @@ def test_a_refused_code_gives_the_app_its_state(browser, tiktok_http):
 # -- the compatibility mode -------------------------------------------------------------
 
 
-def test_compat_mode_echoes_an_app_state_and_sends_no_verifier(browser, tiktok_http, settings):
+def test_compat_mode_echoes_an_app_state_and_sends_no_verifier(browser, tiktok, settings):
     configure(settings, ALLOW_APP_STATE=True)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    params = app_params(come_back(browser, "the-apps-own"))
-    assert params == {"access_token": "act.fresh-token", "state": "the-apps-own"}
-    assert "code_verifier" not in parse_qs(tiktok_http.calls[0].request.body)
+    params = app_params(come_back(browser, "the-apps-own", code=tiktok.code("open-alice")))
+    assert set(params) == {"access_token", "state"}
+    assert params["state"] == "the-apps-own"
+    assert issued(tiktok, params)
+    assert "code_verifier" not in tiktok.sent_form("token")
 
 
-def test_compat_mode_still_uses_and_protects_states_we_issued(
-    browser, tiktok_http, settings, store
-):
+def test_compat_mode_still_uses_and_protects_states_we_issued(browser, tiktok, settings, store):
     configure(settings, ALLOW_APP_STATE=True)
     sent = started(browser, "app-1")
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    assert app_params(come_back(browser, sent["state"]))["state"] == "app-1"
-    assert "code_verifier" in parse_qs(tiktok_http.calls[0].request.body)
+    code = consent(tiktok, sent)
+    assert app_params(come_back(browser, sent["state"], code=code))["state"] == "app-1"
+    assert "code_verifier" in tiktok.sent_form("token")
     # A replay of our state is not "an unknown app state": it stays refused.
-    assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert len(tiktok_http.calls) == 1
+    assert app_params(come_back(browser, sent["state"], code=code))["error"] == "invalid_state"
+    assert len(tiktok.sent("token")) == 1
 
 
-def test_compat_mode_refuses_an_expired_state_we_issued(
-    browser, tiktok_http, settings, store, clock
-):
+def test_compat_mode_refuses_an_expired_state_we_issued(browser, tiktok, settings, store, clock):
     configure(settings, ALLOW_APP_STATE=True)
     sent = started(browser)
     clock.advance(700)
     assert app_params(come_back(browser, sent["state"]))["error"] == "invalid_state"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 # -- races, storage, logs ----------------------------------------------------------------
 
 
-def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok_http, settings):
+def test_two_concurrent_callbacks_with_one_state_exchange_the_code_once(tiktok, settings):
     # The cache store (LocMemCache here, Redis in production): no database in the threads.
     # The database store's race is tested in test_attempts.py on PostgreSQL. No throttle
     # either: without Redis it counts in the database (test_throttle_counters.py).
     configure(settings, STORAGE="cache", THROTTLE_RATES={"callback": "off"})
     browser = Client()
     sent = started(browser)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
+    code = consent(tiktok, sent)
     results = run_at_once(
-        lambda: app_params(come_back(tab_of(browser), sent["state"])), 4, errors=()
+        lambda: app_params(come_back(tab_of(browser), sent["state"], code=code)), 4, errors=()
     )
 
     assert sorted("access_token" in r for r in results) == [False, False, False, True]
     assert sorted(r.get("error", "") for r in results) == ["", *["invalid_state"] * 3]
-    assert len(tiktok_http.calls) == 1
+    assert len(tiktok.sent("token")) == 1
 
 
-def test_the_state_and_the_verifier_never_reach_the_logs(browser, tiktok_http, caplog):
+def test_the_state_and_the_verifier_never_reach_the_logs(browser, tiktok, caplog):
     caplog.set_level(logging.DEBUG)
     sent = started(browser)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    come_back(browser, sent["state"])
-    come_back(browser, sent["state"])  # the refused replay logs too
-    verifier = parse_qs(tiktok_http.calls[0].request.body)["code_verifier"][0]
+    code = consent(tiktok, sent)
+    access_token = app_params(come_back(browser, sent["state"], code=code))["access_token"]
+    come_back(browser, sent["state"], code=code)  # the refused replay logs too
+    verifier = tiktok.sent_form("token")["code_verifier"][0]
     assert caplog.records
-    for secret in (sent["state"], verifier, "act.fresh-token"):
+    for secret in (sent["state"], verifier, code, access_token):
         assert secret not in caplog.text
