@@ -167,15 +167,6 @@ def test_culling_the_file_cache_cannot_reset_a_limit(frozen_time, settings, tmp_
     assert not PluginRateThrottle("logout").allow_request(rf.post("/"))
 
 
-def test_a_test_cases_transaction_is_not_a_callers_transaction():
-    # Django's own mark, which _in_callers_transaction reads (a private attribute: this
-    # fails when Django changes it).
-    assert connection.atomic_blocks[-1]._from_testcase is True
-    assert not counters._in_callers_transaction(connection)
-    with transaction.atomic():
-        assert counters._in_callers_transaction(connection)
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_counter_commits_outside_the_callers_transaction(database_counter):
@@ -255,7 +246,7 @@ def test_on_redis_threads_over_the_limit_let_exactly_the_limit_through(
 
 @pytest.mark.redis
 def test_djangos_own_redis_cache_counts_in_redis_too(redis_counter, settings):
-    # Its client is private (RedisCache._cache): this fails when Django changes it.
+    # Its client is private (storage/internals.py; tests/storage/test_internals.py).
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

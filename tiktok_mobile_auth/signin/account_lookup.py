@@ -1,18 +1,18 @@
 """The returning user's lookup (a TikTok account, its user and role) and the sign-in's lock of
 that link, each in one precompiled query.
 
-This is the hot path of every sign-in. Built with the ORM at each call, the query
-(``select_related("user")`` plus the editors-group ``Exists``) spent about 1 ms of CPU being
-compiled and 0.1 ms being run (``make bench``'s profile, docs/PERFORMANCE.md). So the ORM
-still writes the SQL, but once per process for each database and editors group; each call
-only runs it, converts the columns with the fields' own converters and builds the model
-instances with ``Model.from_db``, as the ORM's own iterator does.
+This is the hot path of every sign-in. Built with the ORM at each call, compiling the query
+(``select_related("user")`` plus the editors-group ``Exists``) cost several times what
+running it does (docs/PERFORMANCE.md, "Private internals"). So the ORM still writes the SQL,
+but once per process for each database and editors group
+(:func:`tiktok_mobile_auth.storage.internals.precompile`); each call only runs it, has the
+columns converted by the fields' own converters and builds the model instances with
+``Model.from_db``, as the ORM's own iterator does.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ from django.db import connections, router
 from django.db.models import Exists, OuterRef, QuerySet
 
 from tiktok_mobile_auth.models import TikTokAccount
+from tiktok_mobile_auth.storage.internals import Precompiled, precompile
 
 # Stands for the union_id while the query is compiled; found again among the parameters.
 _UNION_ID = "\x00union_id\x00"
@@ -57,13 +58,9 @@ def users_with_account(editor_group: str) -> QuerySet[Any]:
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
-    params: tuple[Any, ...]
-    union_id_at: int
+    query: Precompiled
     account_fields: tuple[str, ...]
     user_fields: tuple[str, ...]
-    # column position -> (converters, the column's expression), as Django's compiler has them
-    converters: dict[int, tuple[Sequence[Callable[..., Any]], Any]]
 
 
 @functools.lru_cache(maxsize=16)
@@ -77,17 +74,7 @@ def _compile(alias: str, user_model_label: str, editor_group: str) -> _Compiled:
         # Named columns in a known order: the account's, the user's, then the role.
         .values_list(*account_fields, *(f"user__{name}" for name in user_fields), "user_is_editor")
     )
-    compiler = queryset.query.get_compiler(using=alias)
-    sql, params = compiler.as_sql()
-    columns = [expression for expression, _sql, _alias in compiler.select[: compiler.col_count]]
-    return _Compiled(
-        sql=sql,
-        params=tuple(params),
-        union_id_at=list(params).index(_UNION_ID),
-        account_fields=account_fields,
-        user_fields=user_fields,
-        converters=compiler.get_converters(columns),
-    )
+    return _Compiled(precompile(queryset, alias, _UNION_ID), account_fields, user_fields)
 
 
 def find(union_id: str, editor_group: str) -> TikTokAccount | None:
@@ -95,18 +82,9 @@ def find(union_id: str, editor_group: str) -> TikTokAccount | None:
     alias = router.db_for_read(TikTokAccount)
     user_model = get_user_model()
     compiled = _compile(alias, user_model._meta.label, editor_group)
-    params = list(compiled.params)
-    params[compiled.union_id_at] = union_id
-    connection = connections[alias]
-    with connection.cursor() as cursor:
-        cursor.execute(compiled.sql, params)
-        row = cursor.fetchone()
-    if row is None:
+    values = compiled.query.fetch_one(connections[alias], union_id)
+    if values is None:
         return None
-    values = list(row)
-    for position, (converters, expression) in compiled.converters.items():
-        for convert in converters:
-            values[position] = convert(values[position], expression, connection)
     split = len(compiled.account_fields)
     end = split + len(compiled.user_fields)
     account = TikTokAccount.from_db(alias, compiled.account_fields, values[:split])
@@ -120,7 +98,7 @@ _ACCOUNT_ID = -4711
 
 
 @functools.lru_cache(maxsize=16)
-def _compile_lock(alias: str, user_model_label: str) -> tuple[str, tuple[Any, ...], int]:
+def _compile_lock(alias: str, user_model_label: str) -> Precompiled:
     # Compiled in the caller's transaction: Django refuses select_for_update outside one.
     queryset = (
         TikTokAccount.objects.using(alias)
@@ -128,8 +106,7 @@ def _compile_lock(alias: str, user_model_label: str) -> tuple[str, tuple[Any, ..
         .filter(pk=_ACCOUNT_ID)
         .values_list("user__is_active")
     )
-    sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    return sql, tuple(params), list(params).index(_ACCOUNT_ID)
+    return precompile(queryset, alias, _ACCOUNT_ID)
 
 
 def lock(account: TikTokAccount) -> bool | None:
@@ -138,10 +115,6 @@ def lock(account: TikTokAccount) -> bool | None:
     whether the user is active, or None when the account is gone. The same precompiled way
     as :func:`find`: the ORM writes the SQL once per process."""
     alias = router.db_for_write(TikTokAccount)
-    sql, params, at = _compile_lock(alias, get_user_model()._meta.label)
-    values = list(params)
-    values[at] = account.pk
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, values)
-        row = cursor.fetchone()
+    query = _compile_lock(alias, get_user_model()._meta.label)
+    row = query.fetch_one(connections[alias], account.pk)
     return None if row is None else bool(row[0])

@@ -41,7 +41,6 @@ from tiktok_mobile_auth import signals
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import AccountBlocked, SignInError
 from tiktok_mobile_auth.models import RefreshTokenFamily
-from tiktok_mobile_auth.storage.round_trips import insert_without_returning
 
 logger = logging.getLogger(__name__)
 
@@ -62,12 +61,21 @@ class SessionRefreshToken(Token):
 
     token_type = "refresh"  # noqa: S105 (a claim value, not a secret)
     no_copy_claims = RefreshToken.no_copy_claims
-    access_token_class = AccessToken
-    access_token = RefreshToken.access_token
 
     @property
     def lifetime(self) -> timedelta:  # read at use, so a changed SIMPLE_JWT setting applies
         return api_settings.REFRESH_TOKEN_LIFETIME
+
+    @property
+    def access_token(self) -> AccessToken:
+        """The access token of the pair, as SimpleJWT's ``RefreshToken`` derives it: this
+        token's claims but its type, expiry and jti, expiring relative to the same moment."""
+        access = AccessToken()
+        access.set_exp(from_time=self.current_time)
+        for claim, value in self.payload.items():
+            if claim not in self.no_copy_claims:
+                access[claim] = value
+        return access
 
 
 def _pair(refresh: SessionRefreshToken) -> dict[str, str]:
@@ -90,7 +98,7 @@ def start_family(user: AbstractBaseUser) -> dict[str, str]:
         created_at=refresh.current_time,
         expires_at=datetime_from_epoch(refresh["exp"]),
     )
-    insert_without_returning(family)  # its id is ours: nothing to read back
+    family.save(force_insert=True)  # a new id of ours (uuid4): never an UPDATE first
     refresh[FAMILY_CLAIM] = family.pk.hex
     return _pair(refresh)
 

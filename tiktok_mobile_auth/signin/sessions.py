@@ -34,7 +34,6 @@ from tiktok_mobile_auth.models import SignInEvent, TikTokAccount
 from tiktok_mobile_auth.proxies import client_ip
 from tiktok_mobile_auth.signin import account_lookup, jwt_tokens
 from tiktok_mobile_auth.signin.accounts import SignIn
-from tiktok_mobile_auth.storage.round_trips import insert_without_returning, one_round_trip
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +45,8 @@ def open_app_session(signed_in: SignIn, *, flow: str, request: HttpRequest) -> d
     """
     with transaction.atomic():
         _lock_link(signed_in)
-        with one_round_trip():  # the record and the family travel together on PostgreSQL
-            _record_success(signed_in, flow, request)
-            pair = jwt_tokens.start_family(signed_in.user)
+        _record_success(signed_in, flow, request)
+        pair = jwt_tokens.start_family(signed_in.user)
     _announce(signed_in, flow, request)
     return pair
 
@@ -106,7 +104,7 @@ def _record_success(signed_in: SignIn, flow: str, request: HttpRequest) -> None:
         flow=flow,
         ip_address=client_ip(request),
     )
-    insert_without_returning(record)
+    record.save(force_insert=True)
 
 
 def _announce(signed_in: SignIn, flow: str, request: HttpRequest) -> None:
