@@ -44,12 +44,13 @@ from tiktok_mobile_auth.conf import (
     setting_label,
 )
 from tiktok_mobile_auth.exceptions import BrowserMismatch, InvalidState, NotConfigured
-from tiktok_mobile_auth.signin import flows, tiktok_token_store
+from tiktok_mobile_auth.signin import attempts, flows, tiktok_token_store
 from tiktok_mobile_auth.tiktok import (
     TikTokBadResponse,
     TikTokError,
     TikTokOAuthError,
     TikTokUnavailable,
+    TokenGrant,
     parse_scopes,
 )
 from tiktok_mobile_auth.web import admin_sign_in, browser_binding
@@ -162,15 +163,34 @@ def authorize(request: HttpRequest) -> HttpResponse:
 @never_cache
 @answers_outages
 @one_config_per_request
-@sensitive_variables("code", "grant", "attempt")
+@sensitive_variables("grant", "attempt", "query")
 def callback(request: HttpRequest) -> HttpResponse:
     refused = _refused_early(request, "callback")
     if refused is not None:
         return refused
     config = get_config()
+    attempt = _resume(request, config)
+    if isinstance(attempt, HttpResponse):
+        return attempt
+    if attempt.purpose == admin_sign_in.PURPOSE:  # an editor signing in to the Wagtail admin
+        return admin_sign_in.finish(request, attempt, config)
+    refused = _no_app_link("callback") or _tiktok_refused(request, config, attempt.app_state)
+    if refused is not None:
+        return refused
+    grant = _exchange(_param(request, "code"), config, attempt)
+    if isinstance(grant, HttpResponse):
+        return grant
+    tiktok_token_store.stash_grant(grant, config)  # STORE_TOKENS: until connect names the account
+    logger.info("TikTok callback: code exchanged, redirecting to the app.")
+    query = {"access_token": grant.access_token, "state": attempt.app_state}
+    return AppRedirect(add_query(config.redirect_app_url, query))
+
+
+def _resume(request: HttpRequest, config: TikTokConfig) -> attempts.Attempt | HttpResponse:
+    """The login attempt the callback's ``state`` names (spent now), or the refusal."""
     state = request.GET.get("state")
     try:
-        attempt = flows.resume_authorization(
+        return flows.resume_authorization(
             state[:_MAX_PARAM] if state is not None else None,
             config,
             browser_hash=browser_binding.presented_hash(request, config),
@@ -184,28 +204,35 @@ def callback(request: HttpRequest) -> HttpResponse:
     except InvalidState as err:
         logger.warning("TikTok callback: refused state (%s).", type(err).__name__)
         return _no_app_link("callback") or _to_app(config, None, err.code, err.message)
-    if attempt.purpose == admin_sign_in.PURPOSE:  # an editor signing in to the Wagtail admin
-        return admin_sign_in.finish(request, attempt, config)
-    no_app_link = _no_app_link("callback")
-    if no_app_link is not None:
-        return no_app_link
-    app_state = attempt.app_state
 
+
+def _tiktok_refused(
+    request: HttpRequest, config: TikTokConfig, app_state: str | None
+) -> HttpResponse | None:
+    """The app redirect when TikTok sent an error, no code or not the basic scope, else None."""
     tiktok_error = _param(request, "error")
     if tiktok_error:
         code = tiktok_error if _ERROR_CODE.fullmatch(tiktok_error) else codes.ACCESS_DENIED
         description = _param(request, "error_description") or codes.message_of(codes.ACCESS_DENIED)
         return _to_app(config, app_state, code, description)
-    code = _param(request, "code")
-    if not code:
+    if not _param(request, "code"):
         return _to_app(config, app_state, codes.MISSING_CODE, codes.message_of(codes.MISSING_CODE))
     if BASIC_SCOPE not in parse_scopes(request.GET.get("scopes")):
         return _to_app(
             config, app_state, codes.MISSING_SCOPE, codes.message_of(codes.MISSING_SCOPE)
         )
+    return None
 
+
+@sensitive_variables("code", "attempt")
+def _exchange(
+    code: str, config: TikTokConfig, attempt: attempts.Attempt
+) -> TokenGrant | HttpResponse:
+    """TikTok's grant for ``code`` (with the attempt's PKCE verifier), or the app redirect
+    that says why there is none."""
+    app_state = attempt.app_state
     try:
-        grant = flows.exchange_callback_code(code, config, code_verifier=attempt.code_verifier)
+        return flows.exchange_callback_code(code, config, code_verifier=attempt.code_verifier)
     except NotConfigured as err:
         logger.error("TikTok callback: %s", err.message)
         return _to_app(config, app_state, codes.SERVER_MISCONFIGURED, err.message)
@@ -220,9 +247,3 @@ def callback(request: HttpRequest) -> HttpResponse:
         logger.warning("TikTok token exchange failed: %s (log_id=%s)", err.code, err.log_id)
         description = "TikTok sign-in failed. Please try again."
         return _to_app(config, app_state, codes.TIKTOK_UNAVAILABLE, description)
-
-    tiktok_token_store.stash_grant(grant, config)  # STORE_TOKENS: until connect names the account
-    logger.info("TikTok callback: code exchanged, redirecting to the app.")
-    return AppRedirect(
-        add_query(config.redirect_app_url, {"access_token": grant.access_token, "state": app_state})
-    )
