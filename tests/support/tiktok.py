@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from tiktok_mobile_auth.testing import FakeTikTokControl, FakeTikTokThread
+from tiktok_mobile_auth.testing.model import ApiError
 from tiktok_mobile_auth.testing.webhooks import signature
 
 # A user the fake does not seed: a mixed-case union_id (the plugin keeps it as sent) and
@@ -47,6 +48,13 @@ class InProcessTikTok(FakeTikTokControl):
         requests = self.sent(endpoint)
         assert len(requests) == 1, requests
         return {name: [value] for name, value in requests[0]["form"].items()}
+
+    def holder_of(self, access_token: str) -> str | None:
+        """The open_id TikTok knows ``access_token`` by, or None when it refuses the token."""
+        try:
+            return self.state.user_info(access_token, "open_id")["open_id"]
+        except ApiError:
+            return None
 
     def token_pair(self, open_id: str = "open-alice", scope: str = "user.info.basic") -> dict:
         """A token pair issued by the fake without a code (the token endpoint's body)."""

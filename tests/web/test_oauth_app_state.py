@@ -2,15 +2,19 @@
 flow with a state of its own, which comes back unchanged. TikTok's redirect in, a redirect
 to the app out, success or failure. The server-started flow (GET authorize, then a callback
 that only accepts our state) is tested in test_oauth.py.
+
+TikTok is the fake: the codes in these callbacks are ones it issued (their values chosen
+here, so a query can spell them), and its faults stand for its outages. One test keeps a
+written-out reply: an access token holding ``+``, ``/`` and ``=``, which the fake never
+issues, to pin how the app link encodes it.
 """
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import parse_qs
+import re
 
 import pytest
-import requests
 from django.test import Client
 
 from tests.support.api import BASE, configure, error_of
@@ -38,28 +42,30 @@ def callback(browser, query=f"code=code-1&{GRANTED}&state=s1"):
     return browser.get(f"{BASE}/callback?{query}")
 
 
-def sent_form(tiktok_http) -> dict[str, list[str]]:
-    assert len(tiktok_http.calls) == 1
-    return parse_qs(tiktok_http.calls[0].request.body, strict_parsing=True)
+@pytest.fixture
+def code(tiktok) -> str:
+    """TikTok's code for Alice, "code-1" (the default query's), not bound to a redirect URI."""
+    return tiktok.code("open-alice", code="code-1")
 
 
 # -- success --------------------------------------------------------------------------
 
 
-def test_success_redirects_to_the_app_with_the_token_and_state(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
+def test_success_redirects_to_the_app_with_the_token_and_state(browser, tiktok, code):
     response = callback(browser)
 
-    assert app_params(response) == {"access_token": "act.fresh-token", "state": "s1"}
+    params = app_params(response)
+    assert set(params) == {"access_token", "state"}
+    assert params["state"] == "s1"
+    assert tiktok.holder_of(params["access_token"]) == "open-alice"
     assert "no-store" in [v.strip() for v in response["Cache-Control"].split(",")]
     assert response["Referrer-Policy"] == "no-referrer"
 
 
-def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
+def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok, code):
     callback(browser)
 
-    assert sent_form(tiktok_http) == {
+    assert tiktok.sent_form("token") == {
         "client_key": ["test-client-key"],
         "client_secret": ["test-client-secret"],
         "code": ["code-1"],
@@ -70,6 +76,7 @@ def test_tiktok_is_sent_the_callback_url_and_credentials(browser, tiktok_http):
 
 @pytest.mark.parametrize("state", ["a&b=c", "two words", "x+y%20z#f?g", "üñí✓ 東京", "/=&;"])
 def test_state_comes_back_unchanged(browser, tiktok_http, state):
+    """Written out: a token with '+', '/' and '=' (the fake's are URL-safe)."""
     tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.a+b/c="))
     response = browser.get(
         f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic", "state": state}
@@ -77,67 +84,66 @@ def test_state_comes_back_unchanged(browser, tiktok_http, state):
     assert app_params(response) == {"access_token": "act.a+b/c=", "state": state}
 
 
-def test_no_state_sent_means_no_state_returned(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    response = callback(browser, f"code=c&{GRANTED}")
-    assert app_params(response) == {"access_token": "act.fresh-token"}
+def test_no_state_sent_means_no_state_returned(browser, tiktok, code):
+    params = app_params(callback(browser, f"code=code-1&{GRANTED}"))
+    assert set(params) == {"access_token"}
+    assert tiktok.holder_of(params["access_token"]) == "open-alice"
 
 
-def test_the_app_links_own_query_is_kept(browser, tiktok_http, settings):
+def test_the_app_links_own_query_is_kept(browser, tiktok, code, settings):
     configure(settings, REDIRECT_APP_URL=f"{APP}?a=1")
-    tiktok_http.post(TOKEN_URL, json=token_reply())
     response = callback(browser)
 
     assert response["Location"].startswith(f"{APP}?a=1&")
     params = app_params(response)
-    assert params == {"a": "1", "access_token": "act.fresh-token", "state": "s1"}
+    assert set(params) == {"a", "access_token", "state"}
+    assert (params["a"], params["state"]) == ("1", "s1")
 
 
-def test_the_app_links_fragment_is_kept_after_the_query(browser, tiktok_http, settings):
+def test_the_app_links_fragment_is_kept_after_the_query(browser, tiktok, code, settings):
     configure(settings, REDIRECT_APP_URL=f"{APP}#done")
-    tiktok_http.post(TOKEN_URL, json=token_reply())
     location = callback(browser)["Location"]
 
-    assert location == f"{APP}?access_token=act.fresh-token&state=s1#done"
+    assert re.fullmatch(re.escape(APP) + r"\?access_token=act\.[\w-]+&state=s1#done", location)
 
 
-def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok_http, settings):
+def test_a_custom_scheme_app_link_works_when_allowed(browser, tiktok, code, settings):
     configure(settings, REDIRECT_APP_URL="myapp://auth", ALLOW_CUSTOM_SCHEME=True)
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    response = callback(browser)
-    assert app_params(response, app="myapp://auth") == {
-        "access_token": "act.fresh-token",
-        "state": "s1",
-    }
+    params = app_params(callback(browser), app="myapp://auth")
+    assert set(params) == {"access_token", "state"}
+    assert tiktok.holder_of(params["access_token"]) == "open-alice"
 
 
-def test_a_custom_scheme_app_link_is_refused_unless_allowed(browser, tiktok_http, settings):
+def test_a_custom_scheme_app_link_is_refused_unless_allowed(browser, tiktok, settings):
     configure(settings, REDIRECT_APP_URL="myapp://auth")
     response = callback(browser)
     assert response.status_code == 503
     error = error_of(response)
     assert error["details"]["code"] == "server_misconfigured"
     assert "TIKTOK_ALLOW_CUSTOM_SCHEME" in error["message"]
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_the_code_is_decoded_exactly_once(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    callback(browser, f"code=a%252Ab&{GRANTED}")
-    assert sent_form(tiktok_http)["code"] == ["a%2Ab"]
+def test_the_code_is_decoded_exactly_once(browser, tiktok):
+    tiktok.code("open-alice", code="a%2Ab")
+    response = callback(browser, f"code=a%252Ab&{GRANTED}")
+    assert tiktok.sent_form("token")["code"] == ["a%2Ab"]
+    assert (
+        tiktok.holder_of(app_params(response)["access_token"]) == "open-alice"
+    )  # TikTok knew the code as sent
 
 
-def test_a_bare_percent_in_the_code_does_not_crash(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
+def test_a_bare_percent_in_the_code_does_not_crash(browser, tiktok):
+    tiktok.code("open-alice", code="a%b")
     response = callback(browser, f"code=a%b&{GRANTED}")
-    assert sent_form(tiktok_http)["code"] == ["a%b"]
-    assert app_params(response)["access_token"] == "act.fresh-token"
+    assert tiktok.sent_form("token")["code"] == ["a%b"]
+    assert tiktok.holder_of(app_params(response)["access_token"]) == "open-alice"
 
 
 # -- failures: every one goes back to the app -----------------------------------------
 
 
-def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok_http):
+def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok):
     query = "error=access_denied&error_description=User%20cancelled&state=s1"
     response = callback(browser, query)
 
@@ -146,11 +152,11 @@ def test_tiktoks_access_denied_is_passed_to_the_app(browser, tiktok_http):
         "error_description": "User cancelled",
         "state": "s1",
     }
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize("value", ["invalid_scope", "server_error", "temporarily_unavailable"])
-def test_other_tiktok_error_codes_are_passed_through(browser, tiktok_http, value):
+def test_other_tiktok_error_codes_are_passed_through(browser, tiktok, value):
     response = browser.get(f"{BASE}/callback", {"error": value})
     params = app_params(response)
     assert params["error"] == value
@@ -159,7 +165,7 @@ def test_other_tiktok_error_codes_are_passed_through(browser, tiktok_http, value
 
 
 @pytest.mark.parametrize("value", ["<script>", "Access Denied", "x" * 65, "1abc", "ünï"])
-def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok_http, value):
+def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok, value):
     response = browser.get(f"{BASE}/callback", {"error": value, "state": "s1"})
     params = app_params(response)
     assert params["error"] == "access_denied"
@@ -168,12 +174,12 @@ def test_an_error_that_is_not_a_code_becomes_access_denied(browser, tiktok_http,
 
 
 @pytest.mark.parametrize("query", [f"{GRANTED}&state=s1", f"code=&{GRANTED}&state=s1"])
-def test_no_code_gives_missing_code(browser, tiktok_http, query):
+def test_no_code_gives_missing_code(browser, tiktok, query):
     params = app_params(callback(browser, query))
     assert params["error"] == "missing_code"
     assert params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize(
@@ -186,49 +192,55 @@ def test_no_code_gives_missing_code(browser, tiktok_http, query):
         "&scopes=user.info.basic2,video.list",
     ],
 )
-def test_without_the_basic_scope_the_code_is_not_exchanged(browser, tiktok_http, scopes):
+def test_without_the_basic_scope_the_code_is_not_exchanged(browser, tiktok, scopes):
     params = app_params(callback(browser, f"code=c&state=s1{scopes}"))
     assert params["error"] == "missing_scope"
     assert "user.info.basic" in params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_the_basic_scope_among_others_is_enough(browser, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    response = callback(browser, "code=c&scopes=user.info.profile,user.info.basic")
-    assert "access_token" in app_params(response)
+def test_the_basic_scope_among_others_is_enough(browser, tiktok, code):
+    response = callback(browser, "code=code-1&scopes=user.info.profile,user.info.basic")
+    assert tiktok.holder_of(app_params(response)["access_token"]) == "open-alice"
 
 
-REFUSED = {"error": "invalid_grant", "error_description": "Code expired.", "log_id": "log-77"}
-
-
-@pytest.mark.parametrize("status", [400, 200])
-def test_a_refused_code_gives_invalid_grant_and_no_token(browser, tiktok_http, status):
-    tiktok_http.post(TOKEN_URL, status=status, json=REFUSED)
+@pytest.mark.parametrize(
+    ("fault", "description"),
+    [
+        (None, "Authorization code is invalid."),  # a code TikTok never issued: HTTP 400
+        ("error200", "Authorization code is expired."),  # the refusal inside an HTTP 200
+    ],
+)
+def test_a_refused_code_gives_invalid_grant_and_no_token(browser, tiktok, fault, description):
+    if fault:
+        tiktok.code("open-alice", code="code-1")
+        tiktok.fault("token", fault)
     response = callback(browser)
 
     assert app_params(response) == {
         "error": "invalid_grant",
-        "error_description": "Code expired.",
+        "error_description": description,  # TikTok's own words
         "state": "s1",
     }
     assert "access_token" not in response["Location"]
 
 
 @pytest.mark.parametrize(
-    "reply",
+    "fault",
     [
-        {"body": requests.ReadTimeout("slow")},
-        {"body": requests.ConnectionError("refused")},
-        {"status": 500, "json": {"error": "server_error"}},
-        {"status": 429, "body": ""},
-        {"status": 200, "body": "<html>maintenance</html>"},
-        {"status": 200, "json": {"token_type": "Bearer"}},
+        {"kind": "timeout", "seconds": 5},
+        {"kind": "close"},
+        {"kind": "http500"},
+        {"kind": "http429"},
+        {"kind": "nonjson"},
+        {"kind": "wrong_shape", "body": {"token_type": "Bearer"}},
     ],
+    ids=lambda fault: fault["kind"],
 )
-def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok_http, reply):
-    tiktok_http.post(TOKEN_URL, **reply)
+def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok, code, settings, fault):
+    configure(settings, TIMEOUT=(1.0, 0.2))
+    tiktok.fault("token", **fault)
     response = callback(browser)
 
     params = app_params(response)
@@ -247,7 +259,7 @@ def test_tiktok_faults_give_tiktok_unavailable(browser, tiktok_http, reply):
     ],
 )
 def test_missing_server_settings_are_named_and_tiktok_is_not_called(
-    browser, tiktok_http, settings, key, env
+    browser, tiktok, settings, key, env
 ):
     configure(settings, **{key: ""})
     params = app_params(callback(browser))
@@ -255,13 +267,13 @@ def test_missing_server_settings_are_named_and_tiktok_is_not_called(
     assert params["error"] == "server_misconfigured"
     assert env in params["error_description"]
     assert params["state"] == "s1"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 # -- answers that cannot go to the app ------------------------------------------------
 
 
-def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok_http, settings):
+def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok, settings):
     configure(settings, REDIRECT_APP_URL="")
     response = callback(browser)
 
@@ -270,29 +282,29 @@ def test_no_app_link_gives_a_503_envelope_naming_the_setting(browser, tiktok_htt
     error = error_of(response)
     assert error["details"]["code"] == "server_misconfigured"
     assert "TIKTOK_REDIRECT_APP_URL" in error["message"]
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_disabled_plugin_gives_a_404_envelope(browser, tiktok_http, settings):
+def test_disabled_plugin_gives_a_404_envelope(browser, tiktok, settings):
     configure(settings, ENABLED=False)
     response = callback(browser)
     assert response.status_code == 404
     assert error_of(response)["details"]["code"] == "plugin_disabled"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete", "head"])
-def test_other_methods_get_a_405_and_never_spend_the_code(browser, tiktok_http, method):
+def test_other_methods_get_a_405_and_never_spend_the_code(browser, tiktok, method):
     response = getattr(browser, method)(f"{BASE}/callback?code=c&{GRANTED}")
     assert response.status_code == 405
     assert response["Allow"] == "GET"
     if method == "head":
-        assert not tiktok_http.calls
+        assert tiktok.sent() == []
         return
     error = error_of(response)
     assert error["name"] == "MethodNotAllowedError"
     assert error["details"]["code"] == "method_not_allowed"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 # -- logs -----------------------------------------------------------------------------
@@ -305,20 +317,19 @@ def logs(caplog):
     return caplog
 
 
-def test_success_logs_neither_the_code_nor_the_token(browser, tiktok_http, logs):
-    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.SECRET-TOKEN"))
+def test_success_logs_neither_the_code_nor_the_token(browser, tiktok, logs):
+    tiktok.code("open-alice", code="CODE-SECRET")
     response = callback(browser, f"code=CODE-SECRET&{GRANTED}")
 
-    assert app_params(response)["access_token"] == "act.SECRET-TOKEN"
+    access_token = app_params(response)["access_token"]
     assert logs.records
-    assert "act.SECRET-TOKEN" not in logs.text
+    assert access_token not in logs.text
     assert "CODE-SECRET" not in logs.text
 
 
-def test_a_refused_code_logs_tiktoks_log_id_but_not_the_code(browser, tiktok_http, logs):
-    tiktok_http.post(TOKEN_URL, status=400, json=REFUSED)
-    callback(browser, f"code=CODE-SECRET&{GRANTED}")
+def test_a_refused_code_logs_tiktoks_log_id_but_not_the_code(browser, tiktok, logs):
+    callback(browser, f"code=CODE-SECRET&{GRANTED}")  # TikTok never issued it
 
-    assert "log-77" in logs.text
+    assert "fake-log-" in logs.text
     assert "CODE-SECRET" not in logs.text
     assert "test-client-secret" not in logs.text
