@@ -16,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from tests.support.api import BASE, configure, connect_code, error_of
-from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 from tests.support.tiktok import sign
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
@@ -149,13 +148,11 @@ def test_tokens_obtained_after_the_event_are_kept(account, now):
     assert unchanged(account)
 
 
-def test_the_next_sign_in_clears_the_mark(api, tiktok_http, account, now):
+def test_the_next_sign_in_clears_the_mark(api, tiktok, account, now):
     result_of(send(event()))
-    account.union_id = "Union-Alice-123"  # the union_id the mocked TikTok answers with
+    account.union_id = "Union-Alice-123"  # Alice's union_id at the fake TikTok
     account.save()
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = connect_code(api)
+    response = connect_code(api, code=tiktok.code("open-alice"))
     assert response.status_code == 200
     assert response.json()["user"]["tiktok"]["deauthorized"] is False
     account.refresh_from_db()

@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse
 from django.test import Client
 
 from tests.support.api import BASE, configure
-from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 from tests.support.tiktok import ALICE
 from tests.support.web import app_params
 from tiktok_mobile_auth.exceptions import BrowserMismatch, SpentState
@@ -68,10 +67,9 @@ def come_back(browser: Client, state: str, **extra):
     return browser.get(f"{BASE}/callback", query, **extra)
 
 
-def tiktok_will_sign_in(tiktok_http, *, admin: bool) -> None:
-    tiktok_http.post(TOKEN_URL, json=token_reply(open_id=ALICE["open_id"]))
-    if admin:
-        tiktok_http.get(USER_INFO_URL, json=user_info_reply(ALICE))
+def tiktok_will_sign_in(tiktok) -> None:
+    """Alice consents at TikTok: the callback's "code-1" is a code TikTok issued her."""
+    tiktok.code("open-alice", code="code-1")
 
 
 @pytest.fixture
@@ -102,7 +100,7 @@ def signed_for_another_purpose(signed: str) -> str:
 
 @pytest.mark.parametrize("victim_has_its_own_binding", [False, True])
 def test_admin_callback_in_a_foreign_browser_is_refused_without_a_session(
-    store, tiktok_http, attacker, victim, attackers_editor_account, victim_has_its_own_binding
+    store, tiktok, attacker, victim, attackers_editor_account, victim_has_its_own_binding
 ):
     state = start_admin(attacker)
     if victim_has_its_own_binding:  # the victim once began a sign-in of their own
@@ -119,29 +117,29 @@ def test_admin_callback_in_a_foreign_browser_is_refused_without_a_session(
     assert django_settings.SESSION_COOKIE_NAME not in victim.cookies
     to_login = victim.get("/admin/")
     assert to_login.status_code == 302 and "/admin/login/" in to_login["Location"]
-    assert len(tiktok_http.calls) == 0  # nothing exchanged at TikTok
+    assert tiktok.sent() == []  # nothing exchanged at TikTok
 
     # Not spent: the attacker's own browser can still finish (and only it).
-    tiktok_will_sign_in(tiktok_http, admin=True)
+    tiktok_will_sign_in(tiktok)
     finished = come_back(attacker, state)
     assert finished.status_code == 302 and finished["Location"] == "/admin/pages/"
     assert attacker.get("/admin/").status_code == 200
-    assert "code_verifier" in parse_qs(tiktok_http.calls[0].request.body)
+    assert "code_verifier" in tiktok.sent_form("token")
 
 
-def test_admin_callback_without_any_cookie_is_refused(store, tiktok_http, attacker):
+def test_admin_callback_without_any_cookie_is_refused(store, tiktok, attacker):
     state = start_admin(attacker)
     response = come_back(Client(), state)
     assert response.status_code == 403
     assert b"another browser" in response.content
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
 
 # -- the attack, app flow -----------------------------------------------------------------
 
 
 def test_app_callback_in_a_foreign_browser_gets_browser_mismatch_and_no_token(
-    store, tiktok_http, attacker, victim
+    store, tiktok, attacker, victim
 ):
     state = start_app(attacker, "attackers-app-state")
 
@@ -151,34 +149,38 @@ def test_app_callback_in_a_foreign_browser_gets_browser_mismatch_and_no_token(
         "error": MISMATCH,
         "error_description": BrowserMismatch.default_message,
     }  # no access_token, and not the attacker's app state either
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
-    tiktok_will_sign_in(tiktok_http, admin=False)
+    tiktok_will_sign_in(tiktok)
     finished = app_params(come_back(attacker, state))
-    assert finished == {"access_token": "act.fresh-token", "state": "attackers-app-state"}
+    assert set(finished) == {"access_token", "state"}
+    assert finished["state"] == "attackers-app-state"
+    assert tiktok.holder_of(finished["access_token"]) == "open-alice"
 
 
-def test_a_foreign_browser_cannot_spend_a_state_it_replays(store, tiktok_http, attacker, victim):
+def test_a_foreign_browser_cannot_spend_a_state_it_replays(store, tiktok, attacker, victim):
     """Repeating the foreign callback changes nothing: each try is refused, none spends."""
     state = start_app(attacker)
     for _ in range(3):
         assert app_params(come_back(victim, state))["error"] == MISMATCH
-    tiktok_will_sign_in(tiktok_http, admin=False)
+    tiktok_will_sign_in(tiktok)
     assert "access_token" in app_params(come_back(attacker, state))
     # Spent now: a replay by the right browser is the usual invalid_state.
     assert app_params(come_back(attacker, state))["error"] == "invalid_state"
 
 
-def test_compat_mode_binds_states_issued_here_only(store, tiktok_http, settings, attacker, victim):
+def test_compat_mode_binds_states_issued_here_only(store, tiktok, settings, attacker, victim):
     """ALLOW_APP_STATE: the app's own state (never issued here) has no browser to bind to;
     a state this server issued is bound as ever."""
     configure(settings, ALLOW_APP_STATE=True)
     issued = start_app(attacker)
     assert app_params(come_back(victim, issued))["error"] == MISMATCH
 
-    tiktok_will_sign_in(tiktok_http, admin=False)
+    tiktok_will_sign_in(tiktok)
     own = app_params(come_back(victim, "the-apps-own-state"))
-    assert own == {"access_token": "act.fresh-token", "state": "the-apps-own-state"}
+    assert set(own) == {"access_token", "state"}
+    assert own["state"] == "the-apps-own-state"
+    assert tiktok.holder_of(own["access_token"]) == "open-alice"
 
 
 # -- the cookie ----------------------------------------------------------------------------
@@ -227,7 +229,7 @@ def test_the_attempt_keeps_only_a_hash_of_the_signed_nonce(settings, attacker):
     ],
     ids=["nonce-changed", "signature-changed", "unsigned", "other-salt"],
 )
-def test_a_tampered_cookie_is_refused(store, tiktok_http, attacker, victim, forge):
+def test_a_tampered_cookie_is_refused(store, tiktok, attacker, victim, forge):
     """The nonce is public to its own browser; a cookie not signed by this server for this
     purpose counts as no cookie (and a tampered copy of the right one is refused too)."""
     state = start_app(attacker)
@@ -235,7 +237,7 @@ def test_a_tampered_cookie_is_refused(store, tiktok_http, attacker, victim, forg
     assert app_params(come_back(victim, state))["error"] == MISMATCH
     attacker.cookies[COOKIE] = forge(attacker.cookies[COOKIE].value)
     assert app_params(come_back(attacker, state))["error"] == MISMATCH
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize(
@@ -254,27 +256,27 @@ def test_the_cookie_path_holds_the_start_view_and_the_callback(start_path, callb
 # -- one browser, many tabs -------------------------------------------------------------------
 
 
-def test_two_tabs_of_one_browser_both_finish(store, tiktok_http, attacker):
+def test_two_tabs_of_one_browser_both_finish(store, tiktok, attacker):
     first = attacker.get(f"{BASE}/authorize", {"state": "tab-1"})
     second = attacker.get(f"{BASE}/authorize", {"state": "tab-2"})
     assert nonce_in(first) == nonce_in(second)  # reused, not overwritten
 
-    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.one"))
-    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.two"))
     # The later tab comes back first; the earlier one still finishes.
+    tiktok_will_sign_in(tiktok)
     assert app_params(come_back(attacker, state_sent_to_tiktok(second)))["state"] == "tab-2"
+    tiktok_will_sign_in(tiktok)
     assert app_params(come_back(attacker, state_sent_to_tiktok(first)))["state"] == "tab-1"
-    assert len(tiktok_http.calls) == 2
+    assert len(tiktok.sent("token")) == 2
 
 
 def test_an_app_tab_and_an_admin_tab_share_the_browsers_nonce(
-    store, tiktok_http, attacker, attackers_editor_account
+    store, tiktok, attacker, attackers_editor_account
 ):
     app_state = start_app(attacker)
     admin_state = start_admin(attacker)
-    tiktok_will_sign_in(tiktok_http, admin=True)
+    tiktok_will_sign_in(tiktok)
     assert come_back(attacker, admin_state)["Location"] == "/admin/pages/"
-    tiktok_http.post(TOKEN_URL, json=token_reply())
+    tiktok_will_sign_in(tiktok)
     assert "access_token" in app_params(come_back(attacker, app_state))
 
 
