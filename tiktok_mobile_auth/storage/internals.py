@@ -20,9 +20,9 @@ from django.db.models import QuerySet
 
 # -- Precompiled queries: Django 5.2.19 ------------------------------------------------------
 # Query.get_compiler(), SQLCompiler.as_sql(), .select, .col_count and .get_converters(), as
-# Django's own ValuesListIterable uses them. Pays: the returning user's lookup and the
-# sign-in's lock, compiled at each call by the ORM, cost about 3.4 ms more CPU per returning
-# sign-in (signin/account_lookup.py).
+# Django's own ValuesListIterable uses them. Pays: compiling the returning user's lookup and
+# the sign-in's lock at each call is a large share of a returning sign-in's CPU
+# (signin/account_lookup.py; the figures: docs/PERFORMANCE.md).
 
 
 @dataclass(frozen=True)
@@ -69,8 +69,8 @@ def precompile(queryset: QuerySet[Any], alias: str, placeholder: Any) -> Precomp
 # -- Django's own RedisCache: Django 5.2.19 ---------------------------------------------------
 # RedisCache._cache (its RedisCacheClient) and .get_client(write=True). Pays: the throttle
 # counts in one pipelined round trip instead of cache.add + incr (which checks EXISTS first)
-# + get, 0.6 ms less CPU per throttled request (api/throttle_counters.py). django-redis has a
-# public way (get_redis_connection) and needs none of this.
+# + get, on every throttled request (api/throttle_counters.py; docs/PERFORMANCE.md).
+# django-redis has a public way (get_redis_connection) and needs none of this.
 
 
 def redis_cache_client(cache: Any) -> Any:
