@@ -18,22 +18,22 @@ def post_raw(client, path, body: bytes, content_type="application/json", **extra
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_a_body_over_the_limit_is_413_before_it_is_parsed(client, tiktok_http, path):
+def test_a_body_over_the_limit_is_413_before_it_is_parsed(client, tiktok, path):
     # Not even valid JSON: the declared size alone refuses it.
     response = post_raw(client, path, b"{" * (16 * 1024 + 1))
     assert response.status_code == 413
     error = error_of(response)
     assert error["name"] == "PayloadTooLargeError"
     assert error["details"]["code"] == "payload_too_large"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
-def test_a_body_at_the_limit_is_read(client, tiktok_http):
+def test_a_body_at_the_limit_is_read(client, tiktok):
     body = json.dumps({"access_token": "x", "pad": "p" * 16000}).encode()
     body += b" " * (16 * 1024 - len(body))
     response = post_raw(client, "connect", body)
     assert response.status_code == 401  # parsed: an unknown token, refused before TikTok
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 def test_the_limit_is_configurable(client, settings):
@@ -56,11 +56,11 @@ def test_a_lying_content_length_is_not_trusted_for_more_than_it_says(client):
         b'{"refresh": ' + b"[" * 4000 + b"]" * 4000 + b"}",
     ],
 )
-def test_deeply_nested_json_is_400_not_500(client, tiktok_http, path, body):
+def test_deeply_nested_json_is_400_not_500(client, tiktok, path, body):
     response = post_raw(client, path, body)
     assert response.status_code == 400
     assert error_of(response)["name"] == "ValidationError"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
@@ -77,11 +77,11 @@ def test_deeply_nested_json_is_400_not_500(client, tiktok_http, path, body):
         {"access_token": "act.\r\nX-Injected: 1", "refresh": "a\r\nb"},
     ],
 )
-def test_non_string_and_odd_unicode_values_are_400(api, tiktok_http, path, payload):
+def test_non_string_and_odd_unicode_values_are_400(api, tiktok, path, payload):
     response = api.post(f"{BASE}/{path}", payload, format="json")
     assert response.status_code == 400, response.content
     assert error_of(response)["details"]["code"] == "invalid_request"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize(
@@ -94,11 +94,11 @@ def test_non_string_and_odd_unicode_values_are_400(api, tiktok_http, path, paylo
         {"code": "c", "code_verifier": "A" * 43, "redirect_uri": {"u": 1}},
     ],
 )
-def test_code_flow_junk_is_400(api, tiktok_http, payload):
+def test_code_flow_junk_is_400(api, tiktok, payload):
     response = api.post(f"{BASE}/connect", payload, format="json")
     assert response.status_code == 400
     assert error_of(response)["details"]["code"] == "invalid_request"
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 @pytest.mark.parametrize(
@@ -125,7 +125,7 @@ def test_undecodable_bodies_are_4xx_not_500(client, body, content_type):
 # -- what Django itself refuses while a view reads the request: 400 / 413, never a 500 -------
 
 
-def nothing_written(tiktok_http) -> None:
+def nothing_written(tiktok) -> None:
     from django.contrib.auth import get_user_model
 
     from tiktok_mobile_auth.models import RefreshTokenFamily, TikTokAccount
@@ -133,7 +133,7 @@ def nothing_written(tiktok_http) -> None:
     assert not get_user_model().objects.exists()
     assert not TikTokAccount.objects.exists()
     assert not RefreshTokenFamily.objects.exists()
-    assert not tiktok_http.calls
+    assert tiktok.sent() == []
 
 
 def refused(response, status: int = 400, code: str = "invalid_request") -> dict:
@@ -149,16 +149,16 @@ def many_fields(count: int) -> bytes:
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_a_form_of_more_fields_than_django_reads_is_400(client, tiktok_http, path):
+def test_a_form_of_more_fields_than_django_reads_is_400(client, tiktok, path):
     # 1001 fields, 7 KB: under MAX_REQUEST_BYTES, over DATA_UPLOAD_MAX_NUMBER_FIELDS (1000).
     # Django's QueryDict raised TooManyFieldsSent, which ended in a 500.
     response = post_raw(client, path, many_fields(1001), "application/x-www-form-urlencoded")
     error = refused(response)
     assert error["name"] == "ValidationError"
-    nothing_written(tiktok_http)
+    nothing_written(tiktok)
 
 
-def test_the_field_limit_is_djangos_setting(client, tiktok_http, settings):
+def test_the_field_limit_is_djangos_setting(client, tiktok, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 3
     body = b"refresh=x&a=1&b=2&c=3"
     refused(post_raw(client, "logout", body, "application/x-www-form-urlencoded"))
@@ -168,30 +168,30 @@ def test_the_field_limit_is_djangos_setting(client, tiktok_http, settings):
 
 
 @pytest.mark.parametrize("path", ["authorize", "callback", "admin/login", "schema"])
-def test_a_query_string_of_more_fields_than_django_reads_is_400(client, tiktok_http, path):
+def test_a_query_string_of_more_fields_than_django_reads_is_400(client, tiktok, path):
     # The plain Django views answered Django's HTML 400 page; the schema view too.
     response = client.get(f"{BASE}/{path}?{many_fields(1001).decode()}")
     refused(response)
-    nothing_written(tiktok_http)
+    nothing_written(tiktok)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
-def test_multipart_is_not_read_even_with_many_fields(client, tiktok_http, settings, path):
+def test_multipart_is_not_read_even_with_many_fields(client, tiktok, settings, path):
     configure(settings, MAX_REQUEST_BYTES=1024 * 1024)
     part = b'--X\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nv\r\n'
     body = b"".join(part % i for i in range(1001)) + b"--X--\r\n"
     response = post_raw(client, path, body, "multipart/form-data; boundary=X")
     refused(response, 415, "unsupported_media_type")
-    nothing_written(tiktok_http)
+    nothing_written(tiktok)
 
 
-def test_a_webhook_body_over_djangos_memory_limit_is_413(client, tiktok_http, settings):
+def test_a_webhook_body_over_djangos_memory_limit_is_413(client, tiktok, settings):
     # MAX_REQUEST_BYTES above Django's own limit: reading request.body raised
     # RequestDataTooBig.
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     response = post_raw(client, "webhook", b"{" + b" " * 200 + b"}", HTTP_TIKTOK_SIGNATURE="t=1")
     refused(response, 413, "payload_too_large")
-    nothing_written(tiktok_http)
+    nothing_written(tiktok)
 
 
 class _ResetStream:
@@ -204,7 +204,7 @@ class _ResetStream:
 
 
 @pytest.mark.parametrize("path", ["connect", "logout", "webhook"])
-def test_a_body_the_client_stopped_sending_is_400(tiktok_http, path):
+def test_a_body_the_client_stopped_sending_is_400(tiktok, path):
     from django.test import RequestFactory
     from django.urls import resolve
 
@@ -226,4 +226,4 @@ def test_a_body_the_client_stopped_sending_is_400(tiktok_http, path):
     assert body["data"] is None
     assert body["error"]["status"] == 400
     assert body["error"]["details"]["code"] == "invalid_request"
-    nothing_written(tiktok_http)
+    nothing_written(tiktok)
