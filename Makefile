@@ -68,7 +68,7 @@ package: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # The documentation site (mkdocs.yml): strict, so a broken link or anchor fails the build.
 DOCS_STAMP := $(VENV)/.docs-stamp
