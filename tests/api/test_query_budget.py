@@ -1,6 +1,6 @@
 """SQL budgets of the hot endpoints: a statement too many is a regression.
 
-Counted around one request, TikTok mocked with ``responses``. Only statements that do work
+Counted around one request, TikTok being the in-process fake. Only statements that do work
 count: the test runs inside a transaction, where the sign-in's ``transaction.atomic`` shows
 as SAVEPOINT / RELEASE (BEGIN / COMMIT in production), which are not counted.
 
@@ -12,6 +12,7 @@ minted-token hashes (``STORAGE="auto"``). The SQLite pass checks those budgets.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +21,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.conftest import BASE, TOKEN_URL, USER_INFO_URL, mint, token_reply, user_info_reply
+from tests.support.api import BASE, sign_in
+from tests.support.tiktok import mint
 from tiktok_mobile_auth.storage.records import default_cache_is_redis
 
 pytestmark = pytest.mark.django_db
@@ -63,38 +65,38 @@ def statements() -> Callable[[int], contextmanager]:
     return at_most
 
 
-def connect(api, token="act.x"):
+def minted_token(tiktok) -> str:
+    """A token TikTok issued Alice, recorded as obtained here."""
+    token = tiktok.mint_token("open-alice")
     mint(token)
-    return api.post(f"{BASE}/connect", {"access_token": token}, format="json")
+    return token
 
 
 @pytest.fixture
 def returning(api, tiktok):
-    """Alice has signed in once; TikTok will vouch for her once more."""
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    first = connect(api)
-    assert first.status_code == 200
-    return first.json()
+    """Alice has signed in once."""
+    return sign_in(api, tiktok)
 
 
 def test_new_user_connect(api, tiktok, statements):
-    tiktok.get(USER_INFO_URL, json=user_info_reply())
-    mint("act.x")
+    token = minted_token(tiktok)
     with statements(NEW_CONNECT + without_redis(stored=1)):
-        response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
+        response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
     assert response.status_code == 200
 
 
-def test_returning_user_connect(api, returning, statements):
-    mint("act.y")
+def test_returning_user_connect(api, tiktok, returning, statements):
+    token = minted_token(tiktok)
     with statements(RETURNING_CONNECT + without_redis(stored=1)):
-        response = api.post(f"{BASE}/connect", {"access_token": "act.y"}, format="json")
+        response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
     assert response.status_code == 200
 
 
 def test_returning_user_connect_with_code(api, returning, tiktok, statements):
-    tiktok.post(TOKEN_URL, json=token_reply())
-    body = {"code": "code-1", "code_verifier": "A" * 43, "redirect_uri": ANDROID}
+    verifier = "A" * 43
+    challenge = hashlib.sha256(verifier.encode()).hexdigest()
+    code = tiktok.code("open-alice", redirect_uri=ANDROID, code_challenge=challenge)
+    body = {"code": code, "code_verifier": verifier, "redirect_uri": ANDROID}
     with statements(CODE_CONNECT + without_redis(stored=2)):
         response = api.post(f"{BASE}/connect", body, format="json")
     assert response.status_code == 200
@@ -124,9 +126,10 @@ def test_authorize_and_callback(client, tiktok, statements):
     with statements(AUTHORIZE + without_redis(stored=2)):
         started = client.get(f"{BASE}/authorize", {"state": "app-1"})
     assert started.status_code == 302
-    state = parse_qs(urlsplit(started["Location"]).query)["state"][0]
-    tiktok.post(TOKEN_URL, json=token_reply())
-    query = {"code": "code-1", "scopes": "user.info.basic", "state": state}
+    sent = {k: v[0] for k, v in parse_qs(urlsplit(started["Location"]).query).items()}
+    binding = {"redirect_uri": sent["redirect_uri"], "code_challenge": sent["code_challenge"]}
+    code = tiktok.code("open-alice", **binding)
+    query = {"code": code, "scopes": "user.info.basic", "state": sent["state"]}
     with statements(CALLBACK + without_redis(stored=4)):
         back = client.get(f"{BASE}/callback", query)
     assert back.status_code == 302
