@@ -27,8 +27,7 @@ import pytest
 import requests
 
 from tests.support.live_site import ROOT, LiveSite
-
-from ..conftest import require_service
+from tests.support.services import require_service
 
 pytestmark = pytest.mark.integration
 
