@@ -7,12 +7,10 @@ open_id and a profile for another.
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.support.api import ANDROID, VERIFIER, configure, connect_code, error_of
+from tests.support.api import ANDROID, VERIFIER, app_code, configure, connect_code, error_of
 from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
 from tests.support.tiktok import ALICE
 from tiktok_mobile_auth.models import TikTokAccount
@@ -28,11 +26,8 @@ def code(tiktok) -> str:
     return issue(tiktok)
 
 
-def issue(tiktok, scope: str = "user.info.basic", open_id: str = "open-alice") -> str:
-    challenge = hashlib.sha256(VERIFIER.encode()).hexdigest()  # TikTok's hex PKCE
-    return tiktok.code(
-        open_id, scope=scope, redirect_uri=ANDROID, code_challenge=challenge, code=CODE
-    )
+def issue(tiktok, scope: str = "user.info.basic") -> str:
+    return app_code(tiktok, scope=scope, code=CODE)
 
 
 def test_code_flow_exchanges_with_our_credentials_and_signs_in(api, tiktok, code):

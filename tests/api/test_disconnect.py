@@ -6,14 +6,13 @@ stored tokens gone, every refresh token dead, the Django user kept.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.support.api import ANDROID, BASE, VERIFIER, configure, connect_code, error_of, refresh
+from tests.support.api import BASE, app_code, configure, connect_code, error_of, refresh
 from tiktok_mobile_auth.models import SignInEvent, TikTokAccount, TikTokTokens
 from tiktok_mobile_auth.signin import jwt_tokens
 from tiktok_mobile_auth.storage import records
@@ -23,9 +22,7 @@ User = get_user_model()
 
 
 def sign_in_with_code(api, tiktok) -> dict:
-    challenge = hashlib.sha256(VERIFIER.encode()).hexdigest()
-    code = tiktok.code("open-alice", redirect_uri=ANDROID, code_challenge=challenge)
-    response = connect_code(api, code=code)
+    response = connect_code(api, code=app_code(tiktok))
     assert response.status_code == 200, response.content
     return response.json()
 

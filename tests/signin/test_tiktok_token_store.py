@@ -2,7 +2,9 @@
 
 What is stored by each flow (code flow, callback then connect, nothing when off), that no
 token is readable at rest, the refresh margin, rotation, and what each refresh failure does
-to the stored row.
+to the stored row. TikTok is the fake, its clock frozen where lifetimes are compared; one
+reply is written out: a refresh answered without a new refresh token, which the fake (as
+TikTok today) never sends.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from tests.support.api import BASE, configure, connect_code
-from tests.support.replies import TOKEN_URL, USER_INFO_URL, token_reply, user_info_reply
+from tests.support.api import BASE, app_code, configure, connect_code
+from tests.support.replies import TOKEN_URL, token_reply
 from tests.support.web import come_back, existing, start
 from tiktok_mobile_auth.conf import get_config
 from tiktok_mobile_auth.exceptions import NotConfigured, TokensUnavailable
@@ -64,6 +66,26 @@ def store(account, **values) -> None:
     tiktok_token_store.save_grant(account, grant(**values), get_config())
 
 
+def store_issued(account, tiktok, **values) -> dict:
+    """Store a pair TikTok issued Alice (so TikTok will refresh it); its token body."""
+    pair = tiktok.token_pair("open-alice")
+    store(account, access_token=pair["access_token"], refresh_token=pair["refresh_token"], **values)
+    return pair
+
+
+@pytest.fixture
+def tiktok_clock(tiktok) -> float:
+    """TikTok's clock, frozen: the lifetimes it answers with are exact."""
+    frozen = 1_800_000_000.0
+    tiktok.state.clock = lambda: frozen
+    return frozen
+
+
+def used_access_token(tiktok) -> str:
+    """The access token our server fetched the profile with."""
+    return tiktok.sent("userinfo")[-1]["headers"]["Authorization"].removeprefix("Bearer ")
+
+
 def decrypted(row: TikTokTokens) -> tuple[str, str]:
     return crypto.decrypt(row.access_token_encrypted), crypto.decrypt(row.refresh_token_encrypted)
 
@@ -72,25 +94,24 @@ def decrypted(row: TikTokTokens) -> tuple[str, str]:
 
 
 def test_the_code_flow_stores_the_grant_with_tiktoks_lifetimes(
-    api, tiktok_http, store_tokens, clock
+    api, tiktok, tiktok_clock, store_tokens, clock
 ):
-    tiktok_http.post(TOKEN_URL, json=token_reply(expires_in=7200, refresh_expires_in=15552000))
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    assert connect_code(api).status_code == 200
+    tiktok.configure(access_expires_in=7200, refresh_expires_in=15552000)
+    assert connect_code(api, code=app_code(tiktok)).status_code == 200
 
     row = TikTokTokens.objects.get()
     assert row.account == TikTokAccount.objects.get()
-    assert decrypted(row) == ("act.fresh-token", "rft.refresh")
+    access, refresh = decrypted(row)
+    assert access == used_access_token(tiktok)
+    assert tiktok.takes_refresh_token(refresh)
     assert row.access_expires_at == clock.now + timedelta(seconds=7200)
     assert row.refresh_expires_at == clock.now + timedelta(seconds=15552000)
     assert row.obtained_at == clock.now
     assert (row.open_id, row.scopes, row.refreshed_at) == ("open-alice", "user.info.basic", None)
 
 
-def test_nothing_is_stored_by_default(api, tiktok_http):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    assert connect_code(api).status_code == 200
+def test_nothing_is_stored_by_default(api, tiktok):
+    assert connect_code(api, code=app_code(tiktok)).status_code == 200
     assert not TikTokTokens.objects.exists()
 
 
@@ -116,10 +137,10 @@ def test_a_new_grant_replaces_the_stored_one(account, store_tokens, clock):
     assert row.obtained_at == clock.now
 
 
-def test_no_token_can_be_read_from_the_database(api, tiktok_http, store_tokens):
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    assert connect_code(api).status_code == 200
+def test_no_token_can_be_read_from_the_database(api, tiktok, store_tokens):
+    assert connect_code(api, code=app_code(tiktok)).status_code == 200
+    access, refresh = decrypted(TikTokTokens.objects.get())
+    assert access == used_access_token(tiktok)  # the pair TikTok issued, as kept
 
     dump = io.StringIO()
     call_command("dumpdata", "tiktok_mobile_auth", stdout=dump)
@@ -127,34 +148,34 @@ def test_no_token_can_be_read_from_the_database(api, tiktok_http, store_tokens):
         cursor.execute("SELECT * FROM tiktok_mobile_auth_tiktoktokens")
         raw_rows = repr(cursor.fetchall())
     for text in (dump.getvalue(), raw_rows):
-        assert "act.fresh-token" not in text
-        assert "rft.refresh" not in text
+        assert access not in text
+        assert refresh not in text
     assert "tiktok_mobile_auth.tiktoktokens" in dump.getvalue()  # the row is in the dump
 
 
 @pytest.mark.parametrize("where", ["database", "cache"])
 def test_the_callback_grant_is_stored_when_connect_names_its_account(
-    client, api, tiktok_http, settings, store_tokens, where
+    client, api, tiktok, settings, store_tokens, where
 ):
     configure(settings, ALLOW_APP_STATE=True, STORAGE=where)
-    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.cb", refresh_token="rft.cb"))
-    back = client.get(f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic"})
+    code = tiktok.code("open-alice")
+    back = client.get(f"{BASE}/callback", {"code": code, "scopes": "user.info.basic"})
     token = parse_qs(urlsplit(back["Location"]).query)["access_token"][0]
     assert not TikTokTokens.objects.exists()  # the callback does not know the account
-    # ... and what it keeps meanwhile is encrypted.
     stash = cache.get(tiktok_token_store._stash_key(records.digest(token))) or (
         MintedToken.objects.get().grant_encrypted
     )
-    assert "rft.cb" not in stash
-    assert "rft.cb" in crypto.decrypt(stash)
 
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
     for _ in range(2):  # a second connect with the same token finds the stash spent
         response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
         assert response.status_code == 200
 
-    assert decrypted(TikTokTokens.objects.get()) == ("act.cb", "rft.cb")
+    access, refresh = decrypted(TikTokTokens.objects.get())
+    assert access == token
+    # What the callback kept meanwhile was encrypted.
+    assert refresh not in stash
+    assert refresh in crypto.decrypt(stash)
+    assert tiktok.takes_refresh_token(refresh)
     assert tiktok_token_store._take_stash(token, get_config()) is None
 
 
@@ -168,10 +189,10 @@ def test_a_stashed_grant_of_another_open_id_is_not_stored(account, store_tokens,
     assert tiktok_token_store._take_stash("act.bob", config) is None  # spent all the same
 
 
-def test_store_tokens_off_stashes_nothing(client, tiktok_http, settings):
+def test_store_tokens_off_stashes_nothing(client, tiktok, settings):
     configure(settings, ALLOW_APP_STATE=True, STORAGE="database")
-    tiktok_http.post(TOKEN_URL, json=token_reply())
-    client.get(f"{BASE}/callback", {"code": "c", "scopes": "user.info.basic"})
+    code = tiktok.code("open-alice")
+    client.get(f"{BASE}/callback", {"code": code, "scopes": "user.info.basic"})
     assert MintedToken.objects.get().grant_encrypted == ""
 
 
@@ -180,41 +201,43 @@ def test_store_tokens_off_stashes_nothing(client, tiktok_http, settings):
 
 @pytest.mark.parametrize(("seconds_left", "refreshes"), [(3600, False), (301, False), (299, True)])
 def test_the_token_is_refreshed_only_inside_the_five_minute_margin(
-    account, tiktok_http, store_tokens, clock, seconds_left, refreshes
+    account, tiktok, store_tokens, clock, seconds_left, refreshes
 ):
-    store(account, expires_in=seconds_left)
-    if refreshes:
-        tiktok_http.post(
-            TOKEN_URL, json=token_reply(access_token="act.new", refresh_token="rft.new")
-        )
+    old = store_issued(account, tiktok, expires_in=seconds_left)["access_token"]
     token = tiktok_token_store.valid_access_token(account)
-    assert token == ("act.new" if refreshes else "act.old")
-    assert len(tiktok_http.calls) == int(refreshes)
+    assert (token != old) is refreshes
+    assert tiktok.holder_of(token) == "open-alice"
+    assert len(tiktok.sent("token")) == int(refreshes)
 
 
-def test_a_refresh_stores_the_rotated_pair_atomically(account, tiktok_http, store_tokens, clock):
-    store(account, expires_in=60)
+def test_a_refresh_stores_the_rotated_pair_atomically(
+    account, tiktok, tiktok_clock, store_tokens, clock
+):
+    tiktok.configure(access_expires_in=7200, refresh_expires_in=999)
+    old = store_issued(account, tiktok, expires_in=60)
     obtained = clock.now
     clock.now += timedelta(hours=1)
-    reply = token_reply(
-        access_token="act.new", refresh_token="rft.new", expires_in=7200, refresh_expires_in=999
-    )
-    tiktok_http.post(TOKEN_URL, json=reply)
 
-    assert tiktok_token_store.valid_access_token(account) == "act.new"
-    assert parse_qs(tiktok_http.calls[0].request.body)["refresh_token"] == ["rft.old"]
+    new = tiktok_token_store.valid_access_token(account)
+    assert new != old["access_token"] and tiktok.holder_of(new) == "open-alice"
+    assert tiktok.sent_form("token")["refresh_token"] == [old["refresh_token"]]
     row = TikTokTokens.objects.get()
-    assert decrypted(row) == ("act.new", "rft.new")
+    access, refresh = decrypted(row)
+    assert access == new
+    assert not tiktok.takes_refresh_token(old["refresh_token"])  # TikTok rotated it ...
+    assert tiktok.takes_refresh_token(refresh)  # ... into the one stored
     assert row.access_expires_at == clock.now + timedelta(seconds=7200)
     assert row.refresh_expires_at == clock.now + timedelta(seconds=999)
     assert row.refreshed_at == clock.now
     assert row.obtained_at == obtained  # a refresh is not a new authorization
     # The next call uses the stored token: TikTok is not asked again.
-    assert tiktok_token_store.valid_access_token(account) == "act.new"
-    assert len(tiktok_http.calls) == 1
+    assert tiktok_token_store.valid_access_token(account) == new
+    assert len(tiktok.sent("token")) == 1
 
 
 def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok_http, store_tokens, clock):
+    """Written out: TikTok documents the refresh token as rotated, so the fake always sends
+    one; a reply without it must still leave a usable row."""
     store(account, expires_in=0)
     reply = token_reply(access_token="act.new")
     del reply["refresh_token"], reply["refresh_expires_in"]
@@ -225,60 +248,63 @@ def test_a_reply_without_a_refresh_token_keeps_ours(account, tiktok_http, store_
     assert row.refresh_expires_at == clock.now + timedelta(seconds=15552000)
 
 
-def test_a_grant_without_expires_in_is_refreshed_on_first_use(account, tiktok_http, store_tokens):
-    store(account, expires_in=0)  # TikTok left it out: assume nothing
-    tiktok_http.post(TOKEN_URL, json=token_reply(access_token="act.new"))
-    assert tiktok_token_store.valid_access_token(account) == "act.new"
+def test_a_grant_without_expires_in_is_refreshed_on_first_use(account, tiktok, store_tokens):
+    old = store_issued(account, tiktok, expires_in=0)  # TikTok left it out: assume nothing
+    new = tiktok_token_store.valid_access_token(account)
+    assert new != old["access_token"] and tiktok.holder_of(new) == "open-alice"
 
 
 def test_a_worker_that_waited_for_the_lock_uses_the_token_refreshed_meanwhile(
-    account, tiktok_http, store_tokens, clock
+    account, tiktok, store_tokens, clock
 ):
     # valid_access_token saw an expiring token; by the time the lock is granted another
     # worker has stored a fresh pair: it must be used, not refreshed (and rotated) again.
     store(account, access_token="act.fresh", expires_in=7200)
     assert tiktok_token_store._refresh_locked(account, get_config()) == "act.fresh"
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
 
 
-@pytest.mark.parametrize("status", [200, 400])
-def test_a_refused_refresh_drops_the_tokens(account, tiktok_http, store_tokens, clock, status):
-    store(account, expires_in=0)
-    body = {"error": "invalid_grant", "error_description": "revoked", "log_id": "log-1"}
-    tiktok_http.post(TOKEN_URL, status=status, json=body)
+@pytest.mark.parametrize("refusal", ["http400", "http200"])
+def test_a_refused_refresh_drops_the_tokens(account, tiktok, store_tokens, clock, refusal):
+    if refusal == "http400":
+        store(account, expires_in=0)  # a refresh token TikTok does not know (any more)
+    else:
+        store_issued(account, tiktok, expires_in=0)
+        tiktok.fault("token", "error200")  # invalid_grant inside an HTTP 200
     with pytest.raises(TokensUnavailable):
         tiktok_token_store.valid_access_token(account)
     assert not TikTokTokens.objects.exists()
     assert TikTokAccount.objects.filter(pk=account.pk).exists()
 
 
-def test_an_unreachable_tiktok_changes_nothing(account, tiktok_http, store_tokens, clock):
-    store(account, expires_in=0)
+@pytest.mark.parametrize("fault", ["http503", "close"])
+def test_an_unreachable_tiktok_changes_nothing(account, tiktok, store_tokens, clock, fault):
+    store_issued(account, tiktok, expires_in=0)
     before = TikTokTokens.objects.values().get()
-    tiktok_http.post(TOKEN_URL, status=503, body="down")
+    tiktok.fault("token", fault)
     with pytest.raises(TikTokUnavailable):
         tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.values().get() == before
 
 
 def test_tiktok_refusing_our_credentials_is_a_configuration_error(
-    account, tiktok_http, store_tokens, clock
+    account, tiktok, store_tokens, clock, settings
 ):
-    store(account, expires_in=0)
-    tiktok_http.post(TOKEN_URL, json={"error": "invalid_client", "log_id": "log-c"})
+    store_issued(account, tiktok, expires_in=0)
+    configure(settings, CLIENT_SECRET="not-the-secret-tiktok-knows")
     with pytest.raises(NotConfigured):
         tiktok_token_store.valid_access_token(account)
     assert TikTokTokens.objects.exists()  # not the user's fault: kept
 
 
 def test_an_expired_refresh_token_is_dropped_without_calling_tiktok(
-    account, tiktok_http, store_tokens, clock
+    account, tiktok, store_tokens, clock
 ):
     store(account, expires_in=7200, refresh_expires_in=86400)
     clock.now += timedelta(days=2)
     with pytest.raises(TokensUnavailable):
         tiktok_token_store.valid_access_token(account)
-    assert len(tiktok_http.calls) == 0
+    assert tiktok.sent() == []
     assert not TikTokTokens.objects.exists()
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 BASE = "/api/tiktok-auth-mobile"
 ANDROID = "https://app.example.com/tiktok/android"  # one of the test settings' APP_REDIRECT_URIS
 VERIFIER = "A" * 32  # TikTok's Android SDK makes 32-character verifiers
+VERIFIER_CHALLENGE = hashlib.sha256(VERIFIER.encode()).hexdigest()  # TikTok's PKCE: hex
 
 
 def configure(settings: Any, **values: Any) -> None:
@@ -28,6 +30,12 @@ def connect_code(api: Any, **body: Any) -> Any:
     return api.post(
         f"{BASE}/connect", {k: v for k, v in payload.items() if v is not None}, format="json"
     )
+
+
+def app_code(tiktok: Any, open_id: str = "open-alice", **binding: Any) -> str:
+    """A code TikTok issued ``open_id`` for what connect_code sends by default: the Android
+    redirect URI and VERIFIER's challenge (TikTok checks both at the exchange)."""
+    return tiktok.code(open_id, redirect_uri=ANDROID, code_challenge=VERIFIER_CHALLENGE, **binding)
 
 
 def connect_token(api: Any, access_token: str, **kwargs: Any) -> Any:

@@ -9,11 +9,12 @@ timeouts and parsing are exercised exactly as in production.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from tiktok_mobile_auth.testing import FakeTikTokControl, FakeTikTokThread
-from tiktok_mobile_auth.testing.model import ApiError
+from tiktok_mobile_auth.testing.model import ApiError, OAuthError
 from tiktok_mobile_auth.testing.webhooks import signature
 
 # A user the fake does not seed: a mixed-case union_id (the plugin keeps it as sent) and
@@ -24,6 +25,7 @@ ALICE = {
     "display_name": "Alice",
     "avatar_url": "https://cdn.example/alice.jpg",
 }
+CREDENTIALS = {"client_key": "test-client-key", "client_secret": "test-client-secret"}
 BASIC_FIELDS = "open_id,union_id,display_name,avatar_url"
 
 
@@ -37,6 +39,7 @@ class InProcessTikTok(FakeTikTokControl):
     def reset(self) -> None:
         """Back to the start-up state, plus :data:`ALICE`."""
         self.state.reset()
+        self.state.clock = time.time  # a test may have frozen it
         self.state.put_user(ALICE)
 
     def sent(self, endpoint: str | None = None) -> list[dict[str, Any]]:
@@ -55,6 +58,15 @@ class InProcessTikTok(FakeTikTokControl):
             return self.state.user_info(access_token, "open_id")["open_id"]
         except ApiError:
             return None
+
+    def takes_refresh_token(self, refresh_token: str) -> bool:
+        """Whether TikTok accepts ``refresh_token`` from our app (which rotates it)."""
+        form = {**CREDENTIALS, "grant_type": "refresh_token", "refresh_token": refresh_token}
+        try:
+            self.state.refresh(form)
+        except OAuthError:
+            return False
+        return True
 
     def token_pair(self, open_id: str = "open-alice", scope: str = "user.info.basic") -> dict:
         """A token pair issued by the fake without a code (the token endpoint's body)."""
