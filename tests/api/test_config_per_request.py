@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.api import BASE
-from tests.support.replies import USER_INFO_URL, user_info_reply
 from tiktok_mobile_auth.cms import panel
 from tiktok_mobile_auth.conf import get_config, one_config_per_request
 
@@ -30,9 +29,9 @@ def panel_reads(settings, monkeypatch):
     return calls
 
 
-def test_a_connect_reads_the_panel_once(api, tiktok_http, panel_reads):
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
+def test_a_connect_reads_the_panel_once(api, tiktok, panel_reads):
+    token = tiktok.mint_token("open-alice")
+    response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
     assert response.status_code == 200
     assert len(panel_reads) == 1
 

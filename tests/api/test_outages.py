@@ -16,7 +16,6 @@ from django.db import OperationalError, ProgrammingError
 
 from tests.support.api import BASE, configure, error_of
 from tests.support.live_site import free_port
-from tests.support.replies import USER_INFO_URL, user_info_reply
 from tiktok_mobile_auth.cms import panel
 from tiktok_mobile_auth.models import SignInEvent
 from tiktok_mobile_auth.signin import account_lookup
@@ -71,18 +70,18 @@ def test_every_endpoint_answers_503_when_the_cache_is_down(
 
 
 def test_a_database_outage_mid_sign_in_is_a_503_and_creates_nothing(
-    api, settings, tiktok_http, monkeypatch
+    api, settings, tiktok, monkeypatch
 ):
     configure(settings, ACCESS_TOKEN_POLICY="any")
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    token = tiktok.mint_token("open-alice")
 
     def unreachable(*args, **kwargs):
         raise OperationalError("connection to server at 127.0.0.1 failed: Connection refused")
 
     monkeypatch.setattr(account_lookup, "find", unreachable)
-    response = api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
+    response = api.post(f"{BASE}/connect", {"access_token": token}, format="json")
     assert_outage(response)
-    assert len(tiktok_http.calls) == 1  # TikTok answered; the database did not
+    assert len(tiktok.sent("userinfo")) == 1  # TikTok answered; the database did not
     assert not User.objects.exists() and not SignInEvent.objects.exists()
 
 

@@ -126,8 +126,7 @@ def test_unlinking_keeps_the_user_but_ends_their_sessions(admin_client, api):
     assert ModelLogEntry.objects.filter(action="wagtail.delete").exists()
 
 
-def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok_http, settings):
-    from tests.support.replies import REVOKE_URL
+def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok, settings):
     from tiktok_mobile_auth.signin import tiktok_token_store
     from tiktok_mobile_auth.tiktok import TokenGrant
 
@@ -142,9 +141,9 @@ def test_unlinking_revokes_the_stored_grant_at_tiktok(admin_client, tiktok_http,
         refresh_expires_in=86400,
     )
     tiktok_token_store.save_grant(account, grant, get_config())
-    tiktok_http.post(REVOKE_URL, json={})
     admin_client.post(f"{URL}delete/{account.pk}/")
-    assert "token=act.stored" in tiktok_http.calls[0].request.body
+    (revoke,) = tiktok.sent("revoke")
+    assert revoke["form"]["token"] == "act.stored"
     assert not TikTokAccount.objects.exists()
 
 
