@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from tests.support.api import BASE
-from tests.support.replies import USER_INFO_URL, user_info_reply
 from tests.support.tiktok import ALICE
 from tiktok_mobile_auth.models import SignInEvent
 
@@ -20,8 +19,15 @@ def _raw_tokens(settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ACCESS_TOKEN_POLICY": "any"}
 
 
-def connect(api, **extra):
-    return api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json", **extra)
+@pytest.fixture
+def connect(api, tiktok):
+    """``connect(**extra)``: Alice connects with a token TikTok issued her."""
+    token = tiktok.mint_token("open-alice")
+
+    def post(**extra):
+        return api.post(f"{BASE}/connect", {"access_token": token}, format="json", **extra)
+
+    return post
 
 
 def events():
@@ -30,11 +36,9 @@ def events():
     )
 
 
-def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(api, tiktok_http):
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    connect(api, REMOTE_ADDR="198.51.100.7")
-    connect(api, REMOTE_ADDR="198.51.100.8")
+def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(connect):
+    connect(REMOTE_ADDR="198.51.100.7")
+    connect(REMOTE_ADDR="198.51.100.8")
     assert events() == [
         ("success", "signed_up", "access_token", "198.51.100.7"),
         ("success", "signed_in", "access_token", "198.51.100.8"),
@@ -42,30 +46,25 @@ def test_sign_up_then_sign_in_are_recorded_with_the_client_ip(api, tiktok_http):
     assert {e.account.union_id for e in SignInEvent.objects.all()} == {ALICE["union_id"]}
 
 
-def test_the_ip_comes_from_a_trusted_proxy_only(api, tiktok_http, settings):
+def test_the_ip_comes_from_a_trusted_proxy_only(connect, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "TRUSTED_PROXIES": "10.0.0.1"}
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    connect(api, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.7")
-    connect(api, REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
+    connect(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 198.51.100.7")
+    connect(REMOTE_ADDR="203.0.113.5", HTTP_X_FORWARDED_FOR="198.51.100.7")
     assert [e[3] for e in events()] == ["198.51.100.7", "203.0.113.5"]
 
 
-def test_a_blocked_user_is_recorded_as_refused_on_their_account(api, tiktok_http):
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    connect(api)
+def test_a_blocked_user_is_recorded_as_refused_on_their_account(connect):
+    connect()
     User.objects.update(is_active=False)
-    assert connect(api).status_code == 403
+    assert connect().status_code == 403
     last = SignInEvent.objects.order_by("pk").last()
     assert (last.outcome, last.code) == ("failure", "account_blocked")
     assert last.account is not None
 
 
-def test_refusals_without_an_account_keep_the_union_id(api, tiktok_http, settings):
+def test_refusals_without_an_account_keep_the_union_id(connect, settings):
     settings.TIKTOK_MOBILE_AUTH = {**settings.TIKTOK_MOBILE_AUTH, "ALLOW_REGISTRATION": False}
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    assert connect(api).status_code == 403
+    assert connect().status_code == 403
     [event] = SignInEvent.objects.all()
     assert (event.outcome, event.code, event.union_id) == (
         "failure",
@@ -75,7 +74,7 @@ def test_refusals_without_an_account_keep_the_union_id(api, tiktok_http, setting
     assert event.account is None
 
 
-def test_tiktok_failures_with_no_identity_are_not_recorded(api, tiktok_http):
-    tiktok_http.get(USER_INFO_URL, status=401, json=user_info_reply(code="access_token_invalid"))
-    assert connect(api).status_code == 401
+def test_tiktok_failures_with_no_identity_are_not_recorded(api, tiktok):
+    response = api.post(f"{BASE}/connect", {"access_token": "act.never-issued"}, format="json")
+    assert response.status_code == 401  # refused by TikTok: no identity to record
     assert events() == []

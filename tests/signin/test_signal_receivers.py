@@ -15,7 +15,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from tests.support.api import BASE
-from tests.support.replies import USER_INFO_URL, user_info_reply
 from tests.support.tiktok import mint
 from tiktok_mobile_auth import signals
 from tiktok_mobile_auth.models import RefreshTokenFamily, SignInEvent, TikTokAccount
@@ -38,15 +37,14 @@ def receiver():
         signals.signed_in.disconnect(dispatch_uid=uid)
 
 
-def connect_alice(api, tiktok_http):
-    mint("act.x")
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    return api.post(f"{BASE}/connect", {"access_token": "act.x"}, format="json")
+def connect_alice(api, tiktok):
+    """Alice connects with a token TikTok issued her and this server obtained."""
+    token = tiktok.mint_token("open-alice")
+    mint(token)
+    return api.post(f"{BASE}/connect", {"access_token": token}, format="json")
 
 
-def test_a_receiver_runs_after_the_commit_and_may_open_its_own_transaction(
-    api, tiktok_http, receiver
-):
+def test_a_receiver_runs_after_the_commit_and_may_open_its_own_transaction(api, tiktok, receiver):
     seen = {}
 
     def host(sender, user, account, created, flow, request, **_):
@@ -63,7 +61,7 @@ def test_a_receiver_runs_after_the_commit_and_may_open_its_own_transaction(
         seen["flow"], seen["created"] = flow, created
 
     receiver(host)
-    response = connect_alice(api, tiktok_http)
+    response = connect_alice(api, tiktok)
     assert response.status_code == 200
     assert seen == {
         "in_transaction": False,
@@ -74,13 +72,13 @@ def test_a_receiver_runs_after_the_commit_and_may_open_its_own_transaction(
     assert User.objects.get().first_name == "Seen by host"
 
 
-def test_a_failing_receiver_is_logged_and_the_sign_in_stands(api, tiktok_http, receiver, caplog):
+def test_a_failing_receiver_is_logged_and_the_sign_in_stands(api, tiktok, receiver, caplog):
     def broken(sender, **_):
         raise RuntimeError("host bug")
 
     receiver(broken)
     with caplog.at_level(logging.ERROR, logger="tiktok_mobile_auth"):
-        response = connect_alice(api, tiktok_http)
+        response = connect_alice(api, tiktok)
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"jwt", "refresh", "user"}
@@ -93,12 +91,10 @@ def test_a_failing_receiver_is_logged_and_the_sign_in_stands(api, tiktok_http, r
     assert body["refresh"] not in caplog.text and "act.x" not in caplog.text
 
 
-def test_a_refused_sign_in_records_nothing_as_success(api, tiktok_http):
-    connect_alice(api, tiktok_http)
+def test_a_refused_sign_in_records_nothing_as_success(api, tiktok):
+    connect_alice(api, tiktok)
     User.objects.update(is_active=False)
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
-    mint("act.y")
-    response = api.post(f"{BASE}/connect", {"access_token": "act.y"}, format="json")
+    response = connect_alice(api, tiktok)
     assert response.status_code == 403
     outcomes = list(SignInEvent.objects.order_by("pk").values_list("outcome", "code"))
     assert outcomes == [("success", "signed_up"), ("failure", "account_blocked")]
@@ -106,7 +102,7 @@ def test_a_refused_sign_in_records_nothing_as_success(api, tiktok_http):
     assert TikTokAccount.objects.count() == 1
 
 
-def test_a_hosts_atomic_requests_do_not_wrap_the_sign_in(api, tiktok_http, receiver, monkeypatch):
+def test_a_hosts_atomic_requests_do_not_wrap_the_sign_in(api, tiktok, receiver, monkeypatch):
     """A host with ATOMIC_REQUESTS still gets signed_in after the commit, outside any
     transaction: the plugin's views opt out of the request-wide transaction."""
     monkeypatch.setitem(connection.settings_dict, "ATOMIC_REQUESTS", True)
@@ -116,5 +112,5 @@ def test_a_hosts_atomic_requests_do_not_wrap_the_sign_in(api, tiktok_http, recei
         seen.append(connection.in_atomic_block)
 
     receiver(host)
-    assert connect_alice(api, tiktok_http).status_code == 200
+    assert connect_alice(api, tiktok).status_code == 200
     assert seen == [False]

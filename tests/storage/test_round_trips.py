@@ -3,7 +3,8 @@ waits on TikTok (the sign-in layer's client, signin/tiktok_calls.py), unless it 
 transaction.
 
 PostgreSQL only (the pool is psycopg's): skipped locally without DATABASE_URL, a failure in
-CI.
+CI. TikTok is the fake, except in the first test: it looks at the pool while TikTok is
+answering, from a ``responses`` matcher (the fake runs no code of the test's mid-request).
 """
 
 from __future__ import annotations
@@ -53,19 +54,19 @@ def test_the_connection_is_given_back_before_the_tiktok_call(tiktok_http):
     assert borrowed() == 1
 
 
-def test_a_connection_inside_a_transaction_is_kept(tiktok_http):
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+def test_a_connection_inside_a_transaction_is_kept(tiktok):
+    token = tiktok.mint_token("open-alice")
     with transaction.atomic():
         query()
         kept = connection.connection
-        tiktok_client(get_config()).get_user_info("act.x", fields=("open_id", "union_id"))
+        tiktok_client(get_config()).get_user_info(token, fields=("open_id", "union_id"))
         assert connection.connection is kept and borrowed() == 1
 
 
-def test_the_bare_client_leaves_connections_alone(tiktok_http):
+def test_the_bare_client_leaves_connections_alone(tiktok):
     # The TikTok client knows nothing of the database: only the sign-in layer's hook acts.
-    tiktok_http.get(USER_INFO_URL, json=user_info_reply())
+    token = tiktok.mint_token("open-alice")
     query()
     kept = connection.connection
-    TikTokClient(get_config()).get_user_info("act.x", fields=("open_id", "union_id"))
+    TikTokClient(get_config()).get_user_info(token, fields=("open_id", "union_id"))
     assert connection.connection is kept and borrowed() == 1
