@@ -1,4 +1,10 @@
-"""The TikTok API client: what it sends, what it parses, and how every failure is typed."""
+"""The TikTok API client: what it sends, what it parses, and how every failure is typed.
+
+A unit test of the client and its reply parser, so TikTok's replies are written out here
+with ``responses`` (tests/support/replies.py) to pin the exact wire format, byte by byte,
+including replies no TikTok (and no fake) would send. Every flow test above this layer talks
+to the real fake TikTok instead (tests/support/tiktok.py).
+"""
 
 from __future__ import annotations
 
