@@ -11,20 +11,17 @@ here). Without it these tests skip locally and fail in CI.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import wagtail
-from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.support.live_fixtures import fake, fake_tiktok  # noqa: F401 (shared fixtures)
 from tests.support.live_site import LiveSite
 from tests.support.services import require_service
 
-from .support import create_superuser, log_in, save_tiktok_settings
+from .support import TIMEOUT_MS, create_superuser, log_in, new_context, save_tiktok_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's build, headless, and quiet: without the background-networking flags it keeps
@@ -38,12 +35,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-TIMEOUT_MS = 30_000  # generous: a 2-core machine runs gunicorn, the fake and Chromium at once
 expect.set_options(timeout=TIMEOUT_MS)
 # Every URL that is not the site or the fake TikTok (both on 127.0.0.1).
-OFF_SITE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
 # Stands in for avatars from off-site hosts (gravatar, TikTok's CDN) in pages and shots.
-AVATAR = Path(wagtail.__file__).parent / "admin/static/wagtailadmin/images/default-user-avatar.png"
 # The app the panel and the fake TikTok share in the tests that are not about the panel.
 APP_KEY, APP_SECRET = "browser-key", "browser-secret"
 
@@ -77,24 +71,6 @@ def browser(chromium) -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-
-
-def _stay_on_site(route: Route) -> None:
-    """Off-site requests never leave the machine: images get a stand-in avatar, the rest
-    fails. (A redirect to another host is not routed: the browser's lookup fails.)"""
-    if route.request.resource_type == "image":
-        route.fulfill(status=200, content_type="image/png", path=AVATAR)
-    else:
-        route.abort()
-
-
-def new_context(browser: Browser, site: LiveSite, **options: Any) -> BrowserContext:
-    context = browser.new_context(
-        base_url=site.base_url, viewport={"width": 1280, "height": 800}, **options
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    context.route(OFF_SITE, _stay_on_site)
-    return context
 
 
 @pytest.fixture

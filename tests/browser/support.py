@@ -18,13 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from playwright.sync_api import Page, expect
+import wagtail
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.support.live_site import ROOT, LiveSite
 
 # The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1 make test
 # PYTEST_ARGS=tests/browser), so a test run leaves the work tree clean; otherwise they go to a
 # temporary folder, still taken, so a page that cannot render still fails the test.
+TIMEOUT_MS = 30_000  # generous: a 2-core machine runs gunicorn, the fake and Chromium at once
+OFF_SITE = re.compile(r"^https?://(?!127\.0\.0\.1[:/])")
+AVATAR = Path(wagtail.__file__).parent / "admin/static/wagtailadmin/images/default-user-avatar.png"
 SCREENSHOTS = (
     ROOT / "docs" / "screenshots"
     if os.environ.get("UPDATE_SCREENSHOTS")
@@ -144,3 +148,21 @@ def account_id(site: LiveSite, union_id: str) -> int:
         "SELECT id FROM tiktok_mobile_auth_tiktokaccount WHERE union_id = ?", union_id
     )
     return pk
+
+
+def _stay_on_site(route: Route) -> None:
+    """Off-site requests never leave the machine: images get a stand-in avatar, the rest
+    fails. (A redirect to another host is not routed: the browser's lookup fails.)"""
+    if route.request.resource_type == "image":
+        route.fulfill(status=200, content_type="image/png", path=AVATAR)
+    else:
+        route.abort()
+
+
+def new_context(browser: Browser, site: LiveSite, **options: Any) -> BrowserContext:
+    context = browser.new_context(
+        base_url=site.base_url, viewport={"width": 1280, "height": 800}, **options
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.route(OFF_SITE, _stay_on_site)
+    return context

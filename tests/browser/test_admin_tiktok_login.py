@@ -16,8 +16,7 @@ from playwright.sync_api import Page, Request, Route, expect
 
 from tests.support.live_site import LiveSite
 
-from .conftest import new_context
-from .support import account_id, manage_account, screenshot, sign_in_through_api
+from .support import account_id, manage_account, new_context, screenshot, sign_in_through_api
 
 pytestmark = pytest.mark.browser
 

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from .test_sign_in_flow import app_params, authorize, consent
+from .support import app_params, authorize, consent
 
 pytestmark = pytest.mark.integration
 COOKIE = "tiktok_auth_browser"

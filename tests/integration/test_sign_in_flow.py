@@ -15,18 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from .support import app_params, authorize, consent
+
 pytestmark = pytest.mark.integration
 
-APP_LINK = "https://app.example.com/tiktok/done"
 ANDROID = "https://app.example.com/tiktok/android"
-
-
-def app_params(response: requests.Response) -> dict[str, str]:
-    """The query the callback's redirect hands the app (after checking it goes there)."""
-    assert response.status_code == 302, response.text
-    location = response.headers["Location"]
-    assert location.startswith(APP_LINK + "?")
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
 def callback(site, **params) -> requests.Response:
@@ -212,27 +205,6 @@ def test_the_site_log_holds_no_token_code_or_secret(compat_site, fake):
 
 
 # -- the secure defaults: server-started flow, minted tokens, throttling --------------------
-
-
-def consent(
-    browser: requests.Session, authorize_location: str, open_id: str = "fake-open-alice"
-) -> str:
-    """Open TikTok's (the fake's) consent page and press Authorize, as a user would;
-    return where TikTok sends the browser (our callback, with the code and state)."""
-    page = browser.get(authorize_location, timeout=30)
-    assert page.status_code == 200, page.text
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
-    form = {name: unescape(value) for name, value in hidden}
-    form.update(open_id=open_id, action="authorize")
-    action = urlsplit(authorize_location)._replace(query="").geturl()
-    consent = browser.post(action, data=form, allow_redirects=False, timeout=30)
-    assert consent.status_code == 302, consent.text
-    return consent.headers["Location"]
-
-
-def authorize(site, browser: requests.Session, **params) -> requests.Response:
-    """GET authorize in ``browser``: the sign-in is bound to its cookie jar."""
-    return browser.get(site.url("authorize"), params=params, allow_redirects=False, timeout=30)
 
 
 def test_server_started_flow_authorize_consent_callback_connect_me(live_site, fake, fake_tiktok):
