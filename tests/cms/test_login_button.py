@@ -49,29 +49,28 @@ def test_listed_before_wagtail_admin_the_button_is_there_and_nothing_is_reported
     assert check_login_button() == []
 
 
-def test_a_site_template_that_includes_the_button_works_in_either_order(client, settings, tmp_path):
+@pytest.mark.parametrize(
+    "below_login",
+    [
+        pytest.param(
+            '{% block below_login %}{% include "tiktok_mobile_auth/admin_login_button.html" %}'
+            "{% endblock %}",
+            id="includes-the-button",
+        ),
+        pytest.param("", id="inherits-it-from-the-plugins-template"),
+    ],
+)
+def test_a_site_template_extending_the_login_page_shows_the_button_once(
+    client, settings, tmp_path, below_login
+):
     site_login_template(
         settings,
         tmp_path,
         '{% extends "wagtailadmin/login.html" %}'
-        "{% block branding_login %}Our newsroom{% endblock %}"
-        '{% block below_login %}{% include "tiktok_mobile_auth/admin_login_button.html" %}'
-        "{% endblock %}",
+        "{% block branding_login %}Our newsroom{% endblock %}" + below_login,
     )
     page = login_page(client)
     assert "Our newsroom" in page and page.count(BUTTON) == 1
-    assert check_login_button() == []
-
-
-def test_a_site_template_that_extends_the_plugins_keeps_the_button(client, settings, tmp_path):
-    site_login_template(
-        settings,
-        tmp_path,
-        '{% extends "wagtailadmin/login.html" %}'
-        "{% block branding_login %}Our newsroom{% endblock %}",
-    )
-    page = login_page(client)
-    assert "Our newsroom" in page and BUTTON in page
     assert check_login_button() == []
 
 
