@@ -147,6 +147,8 @@ class TokenFieldSchema(OpenApiSerializerFieldExtension):
     target_class = "tiktok_mobile_auth.api.serializers.TokenField"
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> dict[str, Any]:
+        # drf-spectacular's documented way for a field extension to start from the default
+        # mapping ("Customization: extensions"); its leading underscore notwithstanding.
         schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
         return {**schema, "minLength": 1, "pattern": f"^{_TOKEN_CHARS.pattern}$"}
 
