@@ -176,12 +176,13 @@ def test_bearer_jwt_secures_me_and_disconnect_only(document):
     assert document["components"]["securitySchemes"] == {
         "jwtAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
     }
+    assert "security" not in document  # nothing to inherit
     secured = {
-        operation["operationId"]
+        operation["operationId"]: operation["security"]
         for _path, _method, operation in operations(document)
-        if operation["security"] != [{}]
+        if "security" in operation
     }
-    assert secured == {"me", "disconnect"}
+    assert secured == {"me": [{"jwtAuth": []}], "disconnect": [{"jwtAuth": []}]}
 
 
 def test_redirects_document_their_location(document):

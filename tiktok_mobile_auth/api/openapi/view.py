@@ -192,6 +192,12 @@ def plugin_document(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         connect = methods.get("post", {})
         if connect.get("operationId") == "connect":  # one of the two bodies is required
             connect["requestBody"]["required"] = True
+        # An anonymous operation says nothing about security (the document has no global
+        # requirement to inherit): client generators read ``security: [{}]`` as "needs
+        # authentication" and type the call as such (openapi-python-client does).
+        for operation in methods.values():
+            if operation.get("security") == [{}] and "security" not in result:
+                del operation["security"]
     return result
 
 
