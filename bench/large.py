@@ -22,7 +22,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ import requests
 from . import bigdata, report
 from .load import SCENARIOS, ensure_wrk
 from .procs import ROOT
-from .run import POOL, Bench
+from .run import Bench
 
 SCENARIO_NAMES = ("connect_returning", "connect_new", "refresh", "me")
 CONCURRENCY = 16
@@ -59,19 +58,7 @@ class LargeBench(Bench):
 
     def access_tokens(self) -> Path:
         """Connect every pool user once; return a file of their access tokens."""
-        url = self.servers["site"].url + SCENARIOS["connect_returning"].path
-
-        def connect(i: int) -> str:
-            body = {"access_token": f"{self.returning_prefix}{i}"}
-            response = requests.post(url, json=body, timeout=30)
-            response.raise_for_status()
-            return response.json()["jwt"]
-
-        with ThreadPoolExecutor(32) as pool:
-            tokens = list(pool.map(connect, range(POOL)))
-        path = self.workdir / f"access-{secrets.token_hex(3)}.txt"
-        path.write_text("\n".join(tokens) + "\n")
-        return path
+        return self.sign_up_pool("jwt")
 
     @property
     def database_url(self) -> str:

@@ -140,19 +140,20 @@ class Bench:
         url = self.servers["fake"].url + "/_bench/latency"
         requests.post(url, json={"ms": ms}, timeout=10).raise_for_status()
 
-    def sign_up_pool(self) -> Path:
-        """Connect every pool user once; return a file of their new refresh tokens."""
+    def sign_up_pool(self, key: str = "refresh") -> Path:
+        """Connect every pool user once; return a file of their new tokens: the refresh
+        tokens (``key="refresh"``) or the access tokens (``key="jwt"``)."""
         url = self.servers["site"].url + SCENARIOS["connect_returning"].path
 
         def connect(i: int) -> str:
             body = {"access_token": f"{self.returning_prefix}{i}"}
             response = requests.post(url, json=body, timeout=30)
             response.raise_for_status()
-            return response.json()["refresh"]
+            return response.json()[key]
 
         with ThreadPoolExecutor(32) as pool:
             tokens = list(pool.map(connect, range(POOL)))
-        path = self.workdir / f"refresh-{secrets.token_hex(3)}.txt"
+        path = self.workdir / f"{key}-{secrets.token_hex(3)}.txt"
         path.write_text("\n".join(tokens) + "\n")
         return path
 

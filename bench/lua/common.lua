@@ -9,6 +9,20 @@ nthreads = tonumber(os.getenv("BENCH_THREADS") or "1")
 
 local threads = {}
 
+-- This thread's share of the lines of a file (every nthreads-th line, from its own tid):
+-- the tokens it sends, so no two threads send the same one.
+function my_lines(path)
+  local lines, count, line_no = {}, 0, 0
+  for line in io.lines(path) do
+    line_no = line_no + 1
+    if line_no % nthreads == tid - 1 then
+      count = count + 1
+      lines[count] = line
+    end
+  end
+  return lines, count
+end
+
 function setup(thread)
   table.insert(threads, thread)
   thread:set("tid", #threads)

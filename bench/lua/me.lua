@@ -8,14 +8,7 @@ local tokens, count, n = {}, 0, 0
 wrk.method = "GET"
 
 function init(args)
-  local line_no = 0
-  for line in io.lines(os.getenv("BENCH_TOKENS_FILE")) do
-    line_no = line_no + 1
-    if line_no % nthreads == tid - 1 then
-      count = count + 1
-      tokens[count] = line
-    end
-  end
+  tokens, count = my_lines(os.getenv("BENCH_TOKENS_FILE"))
 end
 
 function request()

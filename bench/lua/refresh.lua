@@ -9,14 +9,7 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 
 function init(args)
-  local line_no = 0
-  for line in io.lines(os.getenv("BENCH_TOKENS_FILE")) do
-    line_no = line_no + 1
-    if line_no % nthreads == tid - 1 then
-      tail = tail + 1
-      queue[tail] = line
-    end
-  end
+  queue, tail = my_lines(os.getenv("BENCH_TOKENS_FILE"))
 end
 
 function request()
