@@ -9,7 +9,7 @@ from django.db import models
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
-from tiktok_mobile_auth.conf import ROLE_EDITOR, ROLE_MEMBER
+from tiktok_mobile_auth.conf import DEFAULTS, ROLE_EDITOR, ROLE_MEMBER
 
 # TikTok's reason codes of the authorization.removed webhook event.
 DEAUTHORIZATION_REASONS = [
@@ -68,7 +68,7 @@ class TikTokSettings(BaseGenericSetting):
     (:mod:`tiktok_mobile_auth.storage.crypto`) and is write-only in the form.
     """
 
-    enabled = models.BooleanField("enable TikTok sign-in", default=True)
+    enabled = models.BooleanField("enable TikTok sign-in", default=DEFAULTS["ENABLED"])
     client_key = models.CharField(max_length=255, blank=True)
     client_secret_encrypted = models.TextField(blank=True, editable=False)
     redirect_app_url = models.CharField(
@@ -80,7 +80,7 @@ class TikTokSettings(BaseGenericSetting):
     )
     allow_custom_scheme = models.BooleanField(
         "allow a custom-scheme app link",
-        default=False,
+        default=DEFAULTS["ALLOW_CUSTOM_SCHEME"],
         help_text="Allow an app link such as myapp://tiktok. Any app can claim a custom "
         "scheme, so a universal link / App Link (https) is safer.",
     )
@@ -105,11 +105,11 @@ class TikTokSettings(BaseGenericSetting):
         "role of new users",
         max_length=16,
         choices=[(ROLE_MEMBER, "Member (no admin access)"), (ROLE_EDITOR, "Editor")],
-        default=ROLE_MEMBER,
+        default=DEFAULTS["DEFAULT_ROLE"],
     )
     allow_registration = models.BooleanField(
         "allow new users",
-        default=True,
+        default=DEFAULTS["ALLOW_REGISTRATION"],
         help_text="When off, unknown TikTok users are refused; existing ones still sign in.",
     )
 
