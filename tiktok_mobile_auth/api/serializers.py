@@ -53,14 +53,31 @@ class VerifierField(serializers.RegexField):
         return super().to_internal_value(data)
 
 
+# Each connect field's class and constraints, once: the serializer and the OpenAPI document's
+# two connect bodies (api/openapi/components.py) both make their fields with connect_field(),
+# so a length or a pattern cannot drift between what is checked and what is documented.
+_CONNECT_FIELDS: dict[str, tuple[type[serializers.Field], dict[str, Any]]] = {
+    "access_token": (TokenField, {}),
+    "code": (TokenField, {"max_length": 1024}),
+    "code_verifier": (VerifierField, {}),
+    "redirect_uri": (TokenField, {"max_length": 512}),
+}
+
+
+def connect_field(name: str, **kwargs: Any) -> serializers.Field:
+    """A new ``name`` field of the connect body, with ``kwargs`` (``required``, ``help_text``)."""
+    field_class, constraints = _CONNECT_FIELDS[name]
+    return field_class(**{**constraints, **kwargs})
+
+
 class ConnectSerializer(serializers.Serializer):
     """Either ``access_token`` (the Strapi plugin's body) or, better, the native SDK's
     ``code`` + ``code_verifier`` (+ ``redirect_uri``, checked against an allow-list)."""
 
-    access_token = TokenField(required=False)
-    code = TokenField(required=False, max_length=1024)
-    code_verifier = VerifierField(required=False)
-    redirect_uri = TokenField(required=False, max_length=512)
+    access_token = connect_field("access_token", required=False)
+    code = connect_field("code", required=False)
+    code_verifier = connect_field("code_verifier", required=False)
+    redirect_uri = connect_field("redirect_uri", required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_token, has_code = "access_token" in attrs, "code" in attrs

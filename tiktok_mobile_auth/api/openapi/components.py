@@ -1,48 +1,38 @@
 """The parts of the OpenAPI document: request and success bodies.
 
-The request fields are copies of the real serializers' fields, so a length or a pattern
-cannot drift from what the server checks. The error envelope and the codes of each operation
-are in :mod:`.error_responses`.
+The connect bodies' fields are made by the serializer's own ``connect_field``, so a length or
+a pattern cannot drift from what the server checks. The error envelope and the codes of each
+operation are in :mod:`.error_responses`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from drf_spectacular.utils import PolymorphicProxySerializer, inline_serializer
 from rest_framework import serializers
 
-from tiktok_mobile_auth.api.serializers import ConnectSerializer, RefreshSerializer
+from tiktok_mobile_auth.api.serializers import RefreshSerializer, connect_field
 from tiktok_mobile_auth.conf import ROLES
 
-# ---- request bodies: the real serializers' fields ------------------------------------------
-
-
-def _field(serializer: type[serializers.Serializer], name: str, **kwargs: Any) -> Any:
-    """A new instance of ``serializer``'s field ``name``, with ``kwargs`` changed."""
-    field = serializer._declared_fields[name]
-    return type(field)(*field._args, **{**field._kwargs, **kwargs})
+# ---- request bodies: the connect serializer's own fields (connect_field) ------------------
 
 
 CONNECT_WITH_CODE = inline_serializer(
     "ConnectWithCode",
     {
-        "code": _field(
-            ConnectSerializer,
+        "code": connect_field(
             "code",
             required=True,
             help_text="The authorization code the TikTok SDK returned.",
         ),
-        "code_verifier": _field(
-            ConnectSerializer,
+        "code_verifier": connect_field(
             "code_verifier",
             required=True,
             help_text="The PKCE verifier the code was made with (32 to 128 characters; "
             "TikTok's Android SDK makes 32).",
         ),
-        "redirect_uri": _field(
-            ConnectSerializer,
+        "redirect_uri": connect_field(
             "redirect_uri",
+            required=False,
             help_text="The redirect URI the SDK used: one of the server's allowed URIs. "
             "May be left out when the server allows exactly one.",
         ),
@@ -51,8 +41,7 @@ CONNECT_WITH_CODE = inline_serializer(
 CONNECT_WITH_ACCESS_TOKEN = inline_serializer(
     "ConnectWithAccessToken",
     {
-        "access_token": _field(
-            ConnectSerializer,
+        "access_token": connect_field(
             "access_token",
             required=True,
             help_text="A TikTok access token, by default only one this server's callback "
