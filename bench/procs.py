@@ -19,6 +19,17 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def migrate(env: dict[str, str]) -> None:
+    """``manage.py migrate`` for the site (or peer) that ``env`` configures."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

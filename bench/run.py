@@ -13,7 +13,6 @@ import os
 import resource
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,7 +27,7 @@ import requests
 
 from . import profile, report
 from .load import SCENARIOS, ensure_wrk, run_wrk
-from .procs import ROOT, MemorySampler, Server, Services, cpu_seconds, cpu_used
+from .procs import ROOT, MemorySampler, Server, Services, cpu_seconds, cpu_used, migrate
 
 POOL = 256  # returning users, signed up before the first measurement
 THROTTLED = ("authorize", "callback", "connect", "refresh", "logout", "me")
@@ -91,13 +90,7 @@ class Bench:
         ).start()
         self.servers["fake"] = fake
         env = self.site_env(urls, fake.url)
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         self.servers["site"] = Server("site", "cms_site.wsgi:application", env, self.workdir)
         self.servers["floor"] = Server("floor", "bench.floor:application", env, self.workdir)
         self.servers["site"].start()

@@ -15,7 +15,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ import requests
 
 from . import report
 from .load import SCENARIOS, Scenario, ensure_wrk, run_wrk
-from .procs import ROOT, Server, cpu_seconds, cpu_used
+from .procs import ROOT, Server, cpu_seconds, cpu_used, migrate
 
 POOL = 256
 CONCURRENCY = (16, 64)
@@ -70,13 +69,7 @@ def _start(workdir: Path) -> dict[str, Server]:
         "PEER_SQLITE_PATH": str(workdir / "peer" / "db.sqlite3"),
     }
     for env in (site_env, peer_env):
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
     (workdir / "static").mkdir(exist_ok=True)
     return {
         "fake": fake,
